@@ -1,0 +1,88 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# nf_hairpin: the kernel module (module/, built by ./Kbuild), the hairpin
+# command (tools/hairpin/), selftests (selftests/) and the QEMU test runner
+# (tools/vm/).  `make help' lists the targets.
+
+KVER ?= $(shell uname -r)
+ifeq ($(origin KDIR),undefined)
+  KDIR := $(wildcard /lib/modules/$(KVER)/build)
+  ifeq ($(KDIR),)
+    # The running kernel has no headers (or no module support at all):
+    # take the newest installed kernel's build tree instead.
+    KDIR := $(shell ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1)
+    ifneq ($(KDIR),)
+      $(info nf_hairpin: no headers for the running kernel $(KVER); using $(KDIR))
+      KVER := $(notdir $(patsubst %/build,%,$(KDIR)))
+    endif
+  endif
+endif
+
+VERSION := $(shell git -C $(CURDIR) describe --tags --dirty 2>/dev/null || \
+	     echo "$$(cat $(CURDIR)/VERSION)$$(git -C $(CURDIR) rev-parse --short HEAD 2>/dev/null | sed 's/^/+g/')")
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+
+KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) NFHP_VERSION=$(VERSION)
+
+.PHONY: all module module-debug cli install install-module install-cli \
+	dkms-install deps check demo style sparse clean help
+
+all: module cli
+
+module:
+	@test -n "$(KDIR)" || { echo "nf_hairpin: no kernel build tree; run 'make deps'" >&2; exit 1; }
+	$(KMAKE) modules
+
+module-debug:
+	$(KMAKE) NFHP_DEBUG=y modules
+
+cli:
+	$(MAKE) -C tools/hairpin VERSION=$(VERSION)
+
+install: install-module install-cli
+
+install-module: module
+	$(KMAKE) INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=updates modules_install
+	$(if $(DESTDIR),depmod -b $(DESTDIR) $(KVER),depmod -a $(KVER))
+
+install-cli: cli
+	$(MAKE) -C tools/hairpin install DESTDIR=$(DESTDIR) BINDIR=$(BINDIR) MANDIR=$(MANDIR)
+
+dkms-install:
+	dkms add $(CURDIR)
+	dkms build nf_hairpin/$$(cat VERSION)
+	dkms install nf_hairpin/$$(cat VERSION)
+
+deps:
+	@scripts/deps.sh
+
+check:
+	@scripts/check.sh
+
+demo:
+	@scripts/demo.sh
+
+# checkpatch from Debian's linux-source, as the kernel tree would run it.
+style:
+	@scripts/check.sh style
+
+sparse:
+	$(KMAKE) C=2 CF="-D__CHECK_ENDIAN__" modules
+
+clean:
+	-$(KMAKE) clean 2>/dev/null
+	$(MAKE) -C tools/hairpin clean
+	rm -rf build
+
+help:
+	@echo "make               build nf_hairpin.ko (KDIR=$(KDIR)) and the hairpin command"
+	@echo "make check         install what is missing, then build, lint and test in QEMU"
+	@echo "make demo          seed 004's story, in a VM"
+	@echo "make install       module to /lib/modules/KVER/updates, hairpin to $(BINDIR)"
+	@echo "make dkms-install  register with DKMS, build and install"
+	@echo "make deps          install build and test dependencies from Debian"
+	@echo "make style         checkpatch.pl; make sparse: sparse (C=2)"
+	@echo "make module-debug  module with -DDEBUG"

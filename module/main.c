@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nf_hairpin: module init and exit, per-namespace state.
+ *
+ * Init is a ladder: each step that succeeds is undone, in reverse order, by
+ * the error path below it and by nfhp_exit().
+ */
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/netdevice.h>
+#include <net/genetlink.h>
+#include <linux/nf_hairpin.h>
+
+#include "nf_hairpin.h"
+
+unsigned int nfhp_net_id __read_mostly;
+
+u64 nfhp_stat_read(const struct nfhp_net *hn, enum nfhp_stat s)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct nfhp_stats *st = per_cpu_ptr(hn->stats, cpu);
+		unsigned int start;
+		u64 v;
+
+		do {
+			start = u64_stats_fetch_begin(&st->syncp);
+			v = u64_stats_read(&st->cnt[s]);
+		} while (u64_stats_fetch_retry(&st->syncp, start));
+		sum += v;
+	}
+	return sum;
+}
+
+/*
+ * Default connection limit: one entry per 16 KiB of RAM, as nf_conntrack
+ * scales nf_conntrack_max, clamped to [4096, 1048576].
+ */
+static u32 nfhp_conn_max_default(void)
+{
+	unsigned long n = totalram_pages() >> (14 - PAGE_SHIFT);
+
+	return clamp_t(unsigned long, n, 4096, 1 << 20);
+}
+
+static int __net_init nfhp_net_init(struct net *net)
+{
+	struct nfhp_net *hn = nfhp_pernet(net);
+
+	hn->net = net;
+	mutex_init(&hn->lock);
+	hn->cfg = (struct nfhp_cfg) {
+		.tcp_established = 7440 * HZ,	/* RFC 5382 REQ-5 */
+		.tcp_transitory	 = 240 * HZ,	/* RFC 5382: 4 minutes */
+		.tcp_time_wait	 = 120 * HZ,	/* 2 MSL */
+		.udp		 = 300 * HZ,	/* RFC 4787 REQ-5 */
+		.icmp		 = 60 * HZ,	/* RFC 5508 REQ-1 */
+		.conn_max	 = nfhp_conn_max_default(),
+		.rules_max	 = 65536,
+	};
+	hn->stats = netdev_alloc_pcpu_stats(struct nfhp_stats);
+	if (!hn->stats)
+		return -ENOMEM;
+	return 0;
+}
+
+static void __net_exit nfhp_net_exit(struct net *net)
+{
+	struct nfhp_net *hn = nfhp_pernet(net);
+
+	free_percpu(hn->stats);
+	mutex_destroy(&hn->lock);
+}
+
+static struct pernet_operations nfhp_net_ops = {
+	.init = nfhp_net_init,
+	.exit = nfhp_net_exit,
+	.id   = &nfhp_net_id,
+	.size = sizeof(struct nfhp_net),
+};
+
+static int __init nfhp_init(void)
+{
+	int err;
+
+	err = register_pernet_subsys(&nfhp_net_ops);
+	if (err)
+		goto err_pernet;
+
+	pr_info("version %s loaded\n", NFHP_VERSION_STR);
+	return 0;
+
+err_pernet:
+	return err;
+}
+
+static void __exit nfhp_exit(void)
+{
+	unregister_pernet_subsys(&nfhp_net_ops);
+	pr_info("unloaded\n");
+}
+
+module_init(nfhp_init);
+module_exit(nfhp_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Port forwarding with working NAT loopback (hairpin NAT)");
+MODULE_AUTHOR("The nf_hairpin developers");
+MODULE_VERSION(NFHP_VERSION_STR);
+MODULE_ALIAS_GENL_FAMILY(NFHP_GENL_NAME);

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nf_hairpin: port forwards with working NAT loopback.  Shared definitions:
+ * the per-namespace state every part of the module hangs its data off.
+ */
+#ifndef _NF_HAIRPIN_H
+#define _NF_HAIRPIN_H
+
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <linux/u64_stats_sync.h>
+#include <linux/percpu.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+#define NFHP_VERSION_STR	NFHP_VERSION
+
+/**
+ * struct nfhp_cfg - settings, changed under nfhp_net.lock, read locklessly
+ * (READ_ONCE) by the packet path.  Timeouts in jiffies.
+ */
+struct nfhp_cfg {
+	unsigned long	tcp_established;
+	unsigned long	tcp_transitory;
+	unsigned long	tcp_time_wait;
+	unsigned long	udp;
+	unsigned long	icmp;
+	u32		conn_max;
+	u32		rules_max;
+};
+
+/* Namespace counters, per CPU; summed for NFHP_CMD_STATS_GET. */
+enum nfhp_stat {
+	NFHP_STAT_XLATE_ORIG,
+	NFHP_STAT_XLATE_REPLY,
+	NFHP_STAT_XLATE_ICMP,
+	NFHP_STAT_CONN_CREATED,
+	NFHP_STAT_CONN_EXPIRED,
+	NFHP_STAT_LOOKUP_MISS,
+	NFHP_STAT_DROP_TABLE_FULL,
+	NFHP_STAT_DROP_NO_PORT,
+	NFHP_STAT_DROP_MALFORMED,
+	NFHP_STAT_CLASH,
+	__NFHP_STAT_MAX
+};
+
+struct nfhp_stats {
+	u64_stats_t		cnt[__NFHP_STAT_MAX];
+	struct u64_stats_sync	syncp;
+};
+
+/**
+ * struct nfhp_net - what one network namespace owns
+ * @net:	the namespace
+ * @lock:	serialises writers (rule and setting changes, hook
+ *		registration); the packet path never takes it
+ */
+struct nfhp_net {
+	struct net		*net;
+	struct mutex		lock;
+	struct nfhp_cfg		cfg;
+	struct nfhp_stats __percpu *stats;
+};
+
+static inline void nfhp_stat_inc(struct nfhp_net *hn, enum nfhp_stat s)
+{
+	struct nfhp_stats *st = this_cpu_ptr(hn->stats);
+
+	u64_stats_update_begin(&st->syncp);
+	u64_stats_inc(&st->cnt[s]);
+	u64_stats_update_end(&st->syncp);
+}
+
+/* Sum of one counter over all CPUs. */
+u64 nfhp_stat_read(const struct nfhp_net *hn, enum nfhp_stat s);
+
+extern unsigned int nfhp_net_id;
+
+static inline struct nfhp_net *nfhp_pernet(const struct net *net)
+{
+	return net_generic(net, nfhp_net_id);
+}
+
+#endif /* _NF_HAIRPIN_H */

@@ -1,0 +1,62 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run every selftest in TEST_PROGS (from the Makefile) against a freshly
+# loaded nf_hairpin.ko, as root, and print KTAP: one line per test, then
+# `N passed, N failed, N skipped'.  Used inside the test VM by
+# scripts/check.sh, usable on any machine that can load the module.
+#
+#   selftests/run_tests.sh MODULE.ko [TEST...]
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+ko=$1
+shift
+if [ "$#" -gt 0 ]; then
+	tests=("$@")
+else
+	read -r -a tests < <(make -s -C "$here" --no-print-directory print-tests)
+fi
+timeout=$(sed -n 's/^timeout=//p' "$here/settings")
+
+export NFHP_KO=$ko
+pass=0
+failed=0
+skipped=0
+echo "TAP version 13"
+echo "1..$((${#tests[@]} + 2))"
+
+num=1
+if insmod "$ko"; then
+	echo "ok $num selftests: nf_hairpin: insmod"
+	pass=$((pass + 1))
+else
+	echo "not ok $num selftests: nf_hairpin: insmod"
+	failed=$((failed + 1))
+fi
+
+for t in "${tests[@]}"; do
+	num=$((num + 1))
+	start=$SECONDS
+	timeout -k 5 "$timeout" "$here/$t" > /tmp/nfhp-test.out 2>&1
+	rc=$?
+	sed 's/^/# /; s/^# # /# /' /tmp/nfhp-test.out
+	took=$((SECONDS - start))
+	case "$rc" in
+	0) echo "ok $num selftests: nf_hairpin: $t # ${took}s"; pass=$((pass + 1)) ;;
+	4) echo "ok $num selftests: nf_hairpin: $t # SKIP"; skipped=$((skipped + 1)) ;;
+	124) echo "not ok $num selftests: nf_hairpin: $t # TIMEOUT ${timeout}s"; failed=$((failed + 1)) ;;
+	*) echo "not ok $num selftests: nf_hairpin: $t # exit=$rc"; failed=$((failed + 1)) ;;
+	esac
+done
+
+num=$((num + 1))
+if rmmod nf_hairpin && [ ! -d /sys/module/nf_hairpin ]; then
+	echo "ok $num selftests: nf_hairpin: rmmod"
+	pass=$((pass + 1))
+else
+	echo "not ok $num selftests: nf_hairpin: rmmod"
+	failed=$((failed + 1))
+fi
+echo "# $pass passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]

@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR MIT) */
+/*
+ * nf_hairpin: port forwarding (DNAT) with working NAT loopback (hairpin NAT).
+ *
+ * Generic netlink family NFHP_GENL_NAME, version NFHP_GENL_VERSION.  Every
+ * network namespace has its own rules, connections, counters and settings;
+ * every command acts on the namespace of the socket that sends it and needs
+ * CAP_NET_ADMIN in the user namespace owning it.  Rejections carry an extack
+ * message naming the attribute at fault; a rejected request changes nothing.
+ *
+ * Byte order: addresses (__be32) and ports (__be16) in network byte order,
+ * everything else in host order.  u64 values are padded with the family's
+ * *_A_PAD attribute.
+ *
+ * Commands and attribute trees
+ * ----------------------------
+ *
+ * NFHP_CMD_DNAT_ADD: add a port forward.  Answers with the new rule (the
+ * same tree, NFHP_DNAT_A_ID filled in).
+ *
+ *    NFHP_A_DNAT: NLA_NESTED
+ *        NFHP_DNAT_A_IIF: NLA_NUL_STRING, optional: input interface name
+ *        NFHP_DNAT_A_SRC: __be32, optional: client source prefix ...
+ *        NFHP_DNAT_A_SRC_PLEN: u8 0..32 ... of this length (default 0)
+ *        NFHP_DNAT_A_DST: __be32: the forwarded address; absent if and only
+ *                         if NFHP_DNAT_F_LOCAL is set
+ *        NFHP_DNAT_A_PROTO: u8: IPPROTO_TCP or IPPROTO_UDP
+ *        NFHP_DNAT_A_DPORT_MIN: __be16 1..65535
+ *        NFHP_DNAT_A_DPORT_MAX: __be16, optional, >= DPORT_MIN (default MIN)
+ *        NFHP_DNAT_A_TO: __be32: the server's address
+ *        NFHP_DNAT_A_TO_PORT_MIN: __be16, optional: the server's port; absent
+ *                         keeps the destination port
+ *        NFHP_DNAT_A_TO_PORT_MAX: __be16, optional: with a destination port
+ *                         range, a target range of the same size maps port
+ *                         for port (MIN+k -> TO_MIN+k); a single target port
+ *                         takes the whole range; other sizes are rejected
+ *        NFHP_DNAT_A_FLAGS: u32, optional: NFHP_DNAT_F_*
+ *
+ *    Rejected with -EEXIST when a rule with the same match (IIF, SRC,
+ *    SRC_PLEN, DST or LOCAL, PROTO, overlapping ports) exists.
+ *
+ * NFHP_CMD_DNAT_DEL: delete one port forward, named either by
+ *    NFHP_DNAT_A_ID alone or by the same match attributes as for ADD (the
+ *    target and the flags are then ignored).  -ENOENT if there is none.
+ *
+ * NFHP_CMD_DNAT_GET (dump, NLM_F_DUMP): one message per rule, in id order:
+ *
+ *    NFHP_A_DNAT: NLA_NESTED, as for ADD plus
+ *        NFHP_DNAT_A_ID: u32
+ *        NFHP_DNAT_A_STATS: NLA_NESTED: NFHP_RSTATS_A_* (u64)
+ *
+ * NFHP_CMD_SNAT_ADD, NFHP_CMD_SNAT_DEL, NFHP_CMD_SNAT_GET: the same for
+ * source NAT rules, applied in id order to new connections leaving through
+ * POSTROUTING; the first that matches wins.
+ *
+ *    NFHP_A_SNAT: NLA_NESTED
+ *        NFHP_SNAT_A_OIF: NLA_NUL_STRING, optional: output interface name
+ *        NFHP_SNAT_A_SRC, NFHP_SNAT_A_SRC_PLEN: optional source prefix
+ *        NFHP_SNAT_A_DST, NFHP_SNAT_A_DST_PLEN: optional destination prefix
+ *        NFHP_SNAT_A_PROTO: u8, optional: IPPROTO_TCP or IPPROTO_UDP
+ *        NFHP_SNAT_A_DPORT_MIN, NFHP_SNAT_A_DPORT_MAX: __be16, optional,
+ *                         only with PROTO
+ *        NFHP_SNAT_A_TO: __be32: the new source address; absent if and only
+ *                         if NFHP_SNAT_F_MASQUERADE is set
+ *        NFHP_SNAT_A_FLAGS: u32, optional: NFHP_SNAT_F_*
+ *        NFHP_SNAT_A_ID, NFHP_SNAT_A_STATS: as for DNAT (answers, dumps)
+ *
+ * NFHP_CMD_REPLACE: replace the whole rule set in one step.  The packet
+ *    path sees the old set or the new one, never a mix; on any error the
+ *    old set stays.  Rule ids are assigned afresh in message order.
+ *
+ *    NFHP_A_RULES: NLA_NESTED: any number of NFHP_A_DNAT and NFHP_A_SNAT
+ *                  nests, as for ADD
+ *
+ * NFHP_CMD_FLUSH: delete every rule.  Connections stay until they expire.
+ *
+ * NFHP_CMD_CONN_GET (dump): one message per connection:
+ *
+ *    NFHP_A_CONN: NLA_NESTED
+ *        NFHP_CONN_A_PROTO: u8
+ *        NFHP_CONN_A_STATE: u8: enum nfhp_conn_state
+ *        NFHP_CONN_A_TIMEOUT: u32: seconds until it expires
+ *        NFHP_CONN_A_ORIG: NLA_NESTED: NFHP_TUPLE_A_*: as the client sent it
+ *        NFHP_CONN_A_REPLY: NLA_NESTED: NFHP_TUPLE_A_*: as the server answers
+ *        NFHP_CONN_A_DNAT_ID: u32, optional: the DNAT rule that made it
+ *        NFHP_CONN_A_SNAT_ID: u32, optional: the SNAT rule that made it
+ *        NFHP_CONN_A_FLAGS: u32: NFHP_CONN_F_*
+ *
+ * NFHP_CMD_CONN_FLUSH: forget every connection.
+ *
+ * NFHP_CMD_STATS_GET: the namespace's counters.
+ *
+ *    NFHP_A_STATS: NLA_NESTED: NFHP_STATS_A_* (u64)
+ *
+ * NFHP_CMD_CONFIG_GET, NFHP_CMD_CONFIG_SET: timeouts (seconds, 1..2^31-1)
+ *    and limits.  SET takes any subset; GET answers with all of them.
+ *
+ *    NFHP_A_CONFIG: NLA_NESTED: NFHP_CFG_A_* (u32)
+ *
+ * Multicast group NFHP_MCGRP_EVENTS: NFHP_CMD_CONN_NEW and
+ *    NFHP_CMD_CONN_DESTROY, each with NFHP_A_CONN as in CONN_GET.
+ */
+#ifndef _UAPI_LINUX_NF_HAIRPIN_H
+#define _UAPI_LINUX_NF_HAIRPIN_H
+
+#define NFHP_GENL_NAME		"nf_hairpin"
+#define NFHP_GENL_VERSION	1
+#define NFHP_MCGRP_EVENTS	"events"
+
+enum nfhp_cmd {
+	NFHP_CMD_UNSPEC,
+	NFHP_CMD_DNAT_ADD,
+	NFHP_CMD_DNAT_DEL,
+	NFHP_CMD_DNAT_GET,
+	NFHP_CMD_SNAT_ADD,
+	NFHP_CMD_SNAT_DEL,
+	NFHP_CMD_SNAT_GET,
+	NFHP_CMD_REPLACE,
+	NFHP_CMD_FLUSH,
+	NFHP_CMD_CONN_GET,
+	NFHP_CMD_CONN_FLUSH,
+	NFHP_CMD_STATS_GET,
+	NFHP_CMD_CONFIG_GET,
+	NFHP_CMD_CONFIG_SET,
+	NFHP_CMD_CONN_NEW,
+	NFHP_CMD_CONN_DESTROY,
+	__NFHP_CMD_MAX
+};
+#define NFHP_CMD_MAX (__NFHP_CMD_MAX - 1)
+
+enum nfhp_attr {
+	NFHP_A_UNSPEC,
+	NFHP_A_PAD,
+	NFHP_A_DNAT,
+	NFHP_A_SNAT,
+	NFHP_A_RULES,
+	NFHP_A_CONN,
+	NFHP_A_STATS,
+	NFHP_A_CONFIG,
+	__NFHP_A_MAX
+};
+#define NFHP_A_MAX (__NFHP_A_MAX - 1)
+
+enum nfhp_dnat_flags {
+	/* Match any address the namespace owns, now or later, instead of DST. */
+	NFHP_DNAT_F_LOCAL		= 1U << 0,
+	/* Never apply loopback SNAT automatically to this rule's connections. */
+	NFHP_DNAT_F_NOREFLECT		= 1U << 1,
+	/* Reflect with the address the client connected to (RFC 4787 REQ-9a)
+	 * instead of the router's address on the server's interface.
+	 */
+	NFHP_DNAT_F_REFLECT_EXTERNAL	= 1U << 2,
+	__NFHP_DNAT_F_ALL		= (1U << 3) - 1
+};
+
+enum nfhp_dnat_attr {
+	NFHP_DNAT_A_UNSPEC,
+	NFHP_DNAT_A_PAD,
+	NFHP_DNAT_A_ID,
+	NFHP_DNAT_A_IIF,
+	NFHP_DNAT_A_SRC,
+	NFHP_DNAT_A_SRC_PLEN,
+	NFHP_DNAT_A_DST,
+	NFHP_DNAT_A_PROTO,
+	NFHP_DNAT_A_DPORT_MIN,
+	NFHP_DNAT_A_DPORT_MAX,
+	NFHP_DNAT_A_TO,
+	NFHP_DNAT_A_TO_PORT_MIN,
+	NFHP_DNAT_A_TO_PORT_MAX,
+	NFHP_DNAT_A_FLAGS,
+	NFHP_DNAT_A_STATS,
+	__NFHP_DNAT_A_MAX
+};
+#define NFHP_DNAT_A_MAX (__NFHP_DNAT_A_MAX - 1)
+
+enum nfhp_snat_flags {
+	/* Use the primary address of the output interface instead of TO. */
+	NFHP_SNAT_F_MASQUERADE		= 1U << 0,
+	__NFHP_SNAT_F_ALL		= (1U << 1) - 1
+};
+
+enum nfhp_snat_attr {
+	NFHP_SNAT_A_UNSPEC,
+	NFHP_SNAT_A_PAD,
+	NFHP_SNAT_A_ID,
+	NFHP_SNAT_A_OIF,
+	NFHP_SNAT_A_SRC,
+	NFHP_SNAT_A_SRC_PLEN,
+	NFHP_SNAT_A_DST,
+	NFHP_SNAT_A_DST_PLEN,
+	NFHP_SNAT_A_PROTO,
+	NFHP_SNAT_A_DPORT_MIN,
+	NFHP_SNAT_A_DPORT_MAX,
+	NFHP_SNAT_A_TO,
+	NFHP_SNAT_A_FLAGS,
+	NFHP_SNAT_A_STATS,
+	__NFHP_SNAT_A_MAX
+};
+#define NFHP_SNAT_A_MAX (__NFHP_SNAT_A_MAX - 1)
+
+/* Per-rule counters, in NFHP_DNAT_A_STATS and NFHP_SNAT_A_STATS. */
+enum nfhp_rstats_attr {
+	NFHP_RSTATS_A_UNSPEC,
+	NFHP_RSTATS_A_PAD,
+	NFHP_RSTATS_A_PACKETS,
+	NFHP_RSTATS_A_BYTES,
+	NFHP_RSTATS_A_CONNS,
+	__NFHP_RSTATS_A_MAX
+};
+#define NFHP_RSTATS_A_MAX (__NFHP_RSTATS_A_MAX - 1)
+
+/* NFHP_A_RULES holds NFHP_A_DNAT and NFHP_A_SNAT nests, in order. */
+
+enum nfhp_conn_state {
+	NFHP_CONN_S_NONE,
+	NFHP_CONN_S_SYN_SENT,
+	NFHP_CONN_S_SYN_RECV,
+	NFHP_CONN_S_ESTABLISHED,
+	NFHP_CONN_S_FIN_WAIT,
+	NFHP_CONN_S_CLOSE_WAIT,
+	NFHP_CONN_S_LAST_ACK,
+	NFHP_CONN_S_TIME_WAIT,
+	NFHP_CONN_S_CLOSE,
+	NFHP_CONN_S_UDP_UNREPLIED,
+	NFHP_CONN_S_UDP_REPLIED,
+	__NFHP_CONN_S_MAX
+};
+
+enum nfhp_conn_flags {
+	/* Loopback SNAT applied by reflection (no explicit SNAT rule). */
+	NFHP_CONN_F_REFLECTED		= 1U << 0,
+	/* Opened by the router itself (LOCAL_OUT). */
+	NFHP_CONN_F_LOCAL_OUT		= 1U << 1,
+	/* A reply has been seen. */
+	NFHP_CONN_F_REPLIED		= 1U << 2,
+};
+
+enum nfhp_conn_attr {
+	NFHP_CONN_A_UNSPEC,
+	NFHP_CONN_A_PAD,
+	NFHP_CONN_A_PROTO,
+	NFHP_CONN_A_STATE,
+	NFHP_CONN_A_TIMEOUT,
+	NFHP_CONN_A_ORIG,
+	NFHP_CONN_A_REPLY,
+	NFHP_CONN_A_DNAT_ID,
+	NFHP_CONN_A_SNAT_ID,
+	NFHP_CONN_A_FLAGS,
+	__NFHP_CONN_A_MAX
+};
+#define NFHP_CONN_A_MAX (__NFHP_CONN_A_MAX - 1)
+
+enum nfhp_tuple_attr {
+	NFHP_TUPLE_A_UNSPEC,
+	NFHP_TUPLE_A_SRC,
+	NFHP_TUPLE_A_SPORT,
+	NFHP_TUPLE_A_DST,
+	NFHP_TUPLE_A_DPORT,
+	__NFHP_TUPLE_A_MAX
+};
+#define NFHP_TUPLE_A_MAX (__NFHP_TUPLE_A_MAX - 1)
+
+/* Namespace counters, in NFHP_A_STATS.  All u64. */
+enum nfhp_stats_attr {
+	NFHP_STATS_A_UNSPEC,
+	NFHP_STATS_A_PAD,
+	NFHP_STATS_A_CONNS,		/* connections in the table now */
+	NFHP_STATS_A_XLATE_ORIG,	/* packets translated, client->server */
+	NFHP_STATS_A_XLATE_REPLY,	/* packets translated, server->client */
+	NFHP_STATS_A_XLATE_ICMP,	/* ICMP errors translated */
+	NFHP_STATS_A_CONN_CREATED,
+	NFHP_STATS_A_CONN_EXPIRED,
+	NFHP_STATS_A_LOOKUP_MISS,	/* packets matching no connection */
+	NFHP_STATS_A_DROP_TABLE_FULL,
+	NFHP_STATS_A_DROP_NO_PORT,
+	NFHP_STATS_A_DROP_MALFORMED,
+	NFHP_STATS_A_CLASH,		/* lost a creation race to another CPU */
+	__NFHP_STATS_A_MAX
+};
+#define NFHP_STATS_A_MAX (__NFHP_STATS_A_MAX - 1)
+
+/* Settings, in NFHP_A_CONFIG.  All u32; timeouts in seconds. */
+enum nfhp_cfg_attr {
+	NFHP_CFG_A_UNSPEC,
+	NFHP_CFG_A_TCP_ESTABLISHED,	/* default 7440 (RFC 5382) */
+	NFHP_CFG_A_TCP_TRANSITORY,	/* default 240: SYN, FIN, closing */
+	NFHP_CFG_A_TCP_TIME_WAIT,	/* default 120 */
+	NFHP_CFG_A_UDP,			/* default 300 (RFC 4787) */
+	NFHP_CFG_A_ICMP,		/* default 60 */
+	NFHP_CFG_A_CONN_MAX,		/* connection table limit */
+	NFHP_CFG_A_RULES_MAX,		/* rules per kind limit */
+	__NFHP_CFG_A_MAX
+};
+#define NFHP_CFG_A_MAX (__NFHP_CFG_A_MAX - 1)
+
+#endif /* _UAPI_LINUX_NF_HAIRPIN_H */
