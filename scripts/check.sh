@@ -150,6 +150,24 @@ dkms_check() {
 	return "$rc"
 }
 
+# make install into a DESTDIR: module under updates/ with depmod's index,
+# the CLI and its man page under /usr/local.
+install_check() {
+	local tmp kver rc=0 f
+	tmp=$(mktemp -d)
+	kver=$(basename "$(dirname "$(stock_kdir)")")
+	make -C "$build/stock" KDIR="$(stock_kdir)" install DESTDIR="$tmp" || rc=1
+	for f in "lib/modules/$kver/updates/nf_hairpin.ko" \
+		 "lib/modules/$kver/modules.dep" usr/local/sbin/hairpin \
+		 usr/local/share/man/man8/hairpin.8; do
+		[ -e "$tmp/$f" ] || { echo "make install did not install $f"; rc=1; }
+	done
+	grep -q 'updates/nf_hairpin.ko' "$tmp/lib/modules/$kver/modules.dep" ||
+		{ echo "depmod did not index the module"; rc=1; }
+	rm -rf "$tmp"
+	return "$rc"
+}
+
 # vm KERNEL MODULE: run every selftest in the VM; re-emit its TAP lines.
 vm_tests() {
 	local kernel=$1 ko=$2 out=$logs/vm-$1.out rc line
@@ -208,11 +226,12 @@ fi
 stage lint
 
 run cli-unit-tests make -C tools/hairpin test
-run cli-fuzz make -C tools/hairpin fuzz-run
+run cli-fuzz tools/hairpin/run-fuzz.sh
 stage cli-tests
 
 run dkms dkms_check
-stage dkms
+run install install_check
+stage install
 
 vm_tests stock "$build/stock/nf_hairpin.ko"
 stage vm-stock

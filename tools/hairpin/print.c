@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Output.  Every listing fills an hp_tbl, cell by cell, with both its text
+ * and its JSON form; the table then prints aligned columns (or "name value"
+ * lines for an object), or JSON built with jansson.
+ */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hairpin.h"
+
+#define MAXCOL 16
+
+struct hp_tbl {
+	bool json, object;
+	json_t *root;			/* array of rows, or the object */
+	json_t *row;
+	const char *head[MAXCOL];
+	size_t width[MAXCOL];
+	size_t ncol, col;
+	char **cells;			/* nrows rows of MAXCOL */
+	size_t nrows, cap;
+	bool oom;
+};
+
+struct hp_tbl *hp_tbl_new(bool json, bool object)
+{
+	struct hp_tbl *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->json = json;
+	t->object = object;
+	t->root = object ? json_object() : json_array();
+	if (!t->root) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void hp_tbl_row(struct hp_tbl *t)
+{
+	char **n;
+
+	t->col = 0;
+	if (t->json) {
+		t->row = t->object ? t->root : json_object();
+		if (!t->object && json_array_append_new(t->root, t->row))
+			t->oom = true;
+		return;
+	}
+	if (t->object && t->nrows)
+		return;
+	if (t->nrows == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 16;
+		n = realloc(t->cells, t->cap * MAXCOL * sizeof(*n));
+		if (!n) {
+			t->oom = true;
+			t->cap = t->nrows;
+			return;
+		}
+		t->cells = n;
+	}
+	memset(&t->cells[t->nrows * MAXCOL], 0, MAXCOL * sizeof(*n));
+	t->nrows++;
+}
+
+/*
+ * One cell: head is its column in text (NULL: not in text), key and jv its
+ * member in JSON (NULL: not in JSON; jv is consumed either way).
+ */
+void hp_tbl_cell(struct hp_tbl *t, const char *head, const char *key,
+		 json_t *jv, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	size_t len;
+
+	if (t->json) {
+		if (key && jv && t->row)
+			t->oom |= json_object_set_new(t->row, key, jv) < 0;
+		else
+			json_decref(jv);
+		return;
+	}
+	json_decref(jv);
+	if (!head || !t->nrows || t->oom)
+		return;
+	if (t->col >= MAXCOL) {
+		t->oom = true;
+		return;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (!s) {
+		t->oom = true;
+		return;
+	}
+	if (t->col == t->ncol)
+		t->head[t->ncol++] = head;
+	len = strlen(s);
+	if (t->width[t->col] < len)
+		t->width[t->col] = len;
+	t->cells[(t->nrows - 1) * MAXCOL + t->col++] = s;
+}
+
+void hp_tbl_free(struct hp_tbl *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->nrows * MAXCOL; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	json_decref(t->root);
+	free(t);
+}
+
+static void print_columns(const struct hp_tbl *t, FILE *f)
+{
+	size_t r, c, w;
+
+	for (c = 0; c < t->ncol; c++) {
+		w = strlen(t->head[c]);
+		if (w > t->width[c])
+			((struct hp_tbl *)t)->width[c] = w;
+	}
+	for (r = 0; r <= t->nrows; r++) {
+		for (c = 0; c < t->ncol; c++) {
+			const char *s = r ? t->cells[(r - 1) * MAXCOL + c] :
+					    t->head[c];
+
+			s = s ? s : "";
+			if (c + 1 == t->ncol)
+				fprintf(f, "%s\n", s);
+			else
+				fprintf(f, "%-*s  ", (int)t->width[c], s);
+		}
+	}
+}
+
+/* Prints and frees the table; 0, or -1 if memory ran out on the way. */
+int hp_tbl_print(struct hp_tbl *t, FILE *f)
+{
+	size_t c, w = 0;
+	int ret = -1;
+
+	if (!t || t->oom)
+		goto out;
+	if (t->json) {
+		if (json_dumpf(t->root, f, JSON_COMPACT) < 0)
+			goto out;
+		fputc('\n', f);
+	} else if (t->object) {
+		for (c = 0; c < t->ncol; c++)
+			w = strlen(t->head[c]) > w ? strlen(t->head[c]) : w;
+		for (c = 0; c < t->ncol && t->nrows; c++)
+			fprintf(f, "%-*s  %s\n", (int)w, t->head[c],
+				t->cells[c]);
+	} else if (t->nrows) {
+		print_columns(t, f);
+	}
+	ret = 0;
+out:
+	hp_tbl_free(t);
+	return ret;
+}
+
+static const char *fmt_tuple(const struct hp_tuple *tu, char *buf, size_t n)
+{
+	char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &tu->src, s, sizeof(s));
+	inet_ntop(AF_INET, &tu->dst, d, sizeof(d));
+	if (!tu->sport && !tu->dport)
+		snprintf(buf, n, "%s -> %s", s, d);
+	else
+		snprintf(buf, n, "%s:%u -> %s:%u", s, tu->sport, d, tu->dport);
+	return buf;
+}
+
+static json_t *json_tuple(const struct hp_tuple *tu)
+{
+	char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &tu->src, s, sizeof(s));
+	inet_ntop(AF_INET, &tu->dst, d, sizeof(d));
+	return json_pack("{s:s, s:i, s:s, s:i}", "src", s, "sport", tu->sport,
+			 "dst", d, "dport", tu->dport);
+}
+
+static json_t *json_u64(uint64_t v)
+{
+	return json_integer((json_int_t)v);
+}
+
+/* A cell that is "-" in text and absent in JSON unless present. */
+static void opt_str(struct hp_tbl *t, const char *head, const char *key,
+		    bool present, const char *s)
+{
+	hp_tbl_cell(t, head, key, present ? json_string(s) : NULL, "%s",
+		    present ? s : "-");
+}
+
+static void opt_id(struct hp_tbl *t, const char *head, const char *key,
+		   bool present, uint32_t id)
+{
+	if (present)
+		hp_tbl_cell(t, head, key, json_integer(id), "%u", id);
+	else
+		hp_tbl_cell(t, head, key, NULL, "-");
+}
+
+static void rule_flags(struct hp_tbl *t, const struct hp_rule *r)
+{
+	bool ext = r->flags & NFHP_DNAT_F_REFLECT_EXTERNAL;
+	bool noref = r->flags & NFHP_DNAT_F_NOREFLECT;
+	json_t *j;
+
+	if (r->kind == HP_SNAT) {
+		j = json_pack("{s:b}", "masquerade",
+			      !!(r->flags & NFHP_SNAT_F_MASQUERADE));
+		hp_tbl_cell(t, "FLAGS", "flags", j, "%s",
+			    r->flags & NFHP_SNAT_F_MASQUERADE ? "masquerade" :
+								"-");
+		return;
+	}
+	j = json_pack("{s:b, s:s}", "noreflect", noref, "reflect_src",
+		      ext ? "external" : "internal");
+	hp_tbl_cell(t, "FLAGS", "flags", j, "%s%s%s",
+		    noref ? "noreflect" : "", noref && ext ? "," : "",
+		    ext ? "reflect-src=external" : !noref ? "-" : "");
+}
+
+static void print_rule(struct hp_tbl *t, const struct hp_rule *r)
+{
+	bool dnat = r->kind == HP_DNAT;
+	bool local = dnat && (r->flags & NFHP_DNAT_F_LOCAL);
+	char a[HP_TO_LEN], p[HP_PORTS_LEN];
+
+	hp_tbl_row(t);
+	opt_id(t, "ID", "id", r->has & HP_R_ID, r->id);
+	opt_str(t, dnat ? "IIF" : "OIF", dnat ? "iif" : "oif",
+		r->has & HP_R_IF, r->ifname);
+	opt_str(t, "SRC", "src", r->has & HP_R_SRC,
+		hp_fmt_prefix(r->src, r->src_plen, a));
+	opt_str(t, "DST", "dst", local || (r->has & HP_R_DST), local ?
+		"local" : hp_fmt_prefix(r->dst, dnat ? 32 : r->dst_plen, a));
+	opt_str(t, "PROTO", "proto", r->has & HP_R_PROTO,
+		hp_proto_name(r->proto, p, sizeof(p)));
+	opt_str(t, "DPORT", "dport", r->has & HP_R_DPORT,
+		hp_fmt_ports(r->dport_min, r->dport_max, p));
+	opt_str(t, "TO", "to", r->has & HP_R_TO, hp_fmt_to(r, a));
+	rule_flags(t, r);
+	hp_tbl_cell(t, "PACKETS", "packets", json_u64(r->packets), "%llu",
+		    (unsigned long long)r->packets);
+	hp_tbl_cell(t, "BYTES", "bytes", json_u64(r->bytes), "%llu",
+		    (unsigned long long)r->bytes);
+	hp_tbl_cell(t, "CONNS", "connections", json_u64(r->conns), "%llu",
+		    (unsigned long long)r->conns);
+}
+
+void hp_print_rules(struct hp_tbl *t, const struct hp_ruleset *rs)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n; i++)
+		print_rule(t, &rs->rules[i]);
+}
+
+static const char *state_name(uint8_t state, char *buf, size_t n)
+{
+	if (state < __NFHP_CONN_S_MAX)
+		return hp_state_names[state];
+	snprintf(buf, n, "%u", state);
+	return buf;
+}
+
+static void conn_cells(struct hp_tbl *t, const struct hp_conn *c)
+{
+	static const char *const names[] = { "reflected", "local_out",
+					     "replied" };
+	char b[8], o[64], r[64], fl[40] = "";
+	const char *s;
+	json_t *jf = json_object();
+	size_t i;
+
+	s = hp_proto_name(c->proto, b, sizeof(b));
+	hp_tbl_cell(t, "PROTO", "proto", json_string(s), "%s", s);
+	s = state_name(c->state, b, sizeof(b));
+	hp_tbl_cell(t, "STATE", "state", json_string(s), "%s", s);
+	hp_tbl_cell(t, "TIMEOUT", "timeout", json_integer(c->timeout), "%u",
+		    c->timeout);
+	hp_tbl_cell(t, "ORIG", "orig", json_tuple(&c->orig), "%s",
+		    fmt_tuple(&c->orig, o, sizeof(o)));
+	hp_tbl_cell(t, "REPLY", "reply", json_tuple(&c->reply), "%s",
+		    fmt_tuple(&c->reply, r, sizeof(r)));
+	opt_id(t, "DNAT", "dnat_id", c->has & HP_C_DNAT_ID, c->dnat_id);
+	opt_id(t, "SNAT", "snat_id", c->has & HP_C_SNAT_ID, c->snat_id);
+	for (i = 0; i < 3; i++) {
+		bool on = c->flags & (1U << i);
+
+		json_object_set_new(jf, names[i], json_boolean(on));
+		if (on)
+			snprintf(fl + strlen(fl), sizeof(fl) - strlen(fl),
+				 "%s%s", fl[0] ? "," : "", names[i]);
+	}
+	hp_tbl_cell(t, "FLAGS", "flags", jf, "%s", fl[0] ? fl : "-");
+}
+
+void hp_print_conns(struct hp_tbl *t, const struct hp_connset *cs)
+{
+	size_t i;
+
+	for (i = 0; i < cs->n; i++) {
+		hp_tbl_row(t);
+		conn_cells(t, &cs->conns[i]);
+	}
+}
+
+/* One line per event: text, or a JSON object with "event" first. */
+int hp_print_event(FILE *f, bool json, uint8_t cmd, const struct hp_conn *c)
+{
+	const char *ev = cmd == NFHP_CMD_CONN_NEW ? "new" : "destroy";
+	char o[64], r[64], b[8], sb[8];
+	struct hp_tbl *t;
+
+	if (json) {
+		t = hp_tbl_new(true, true);
+		if (!t)
+			return -1;
+		hp_tbl_row(t);
+		hp_tbl_cell(t, NULL, "event", json_string(ev), "%s", ev);
+		conn_cells(t, c);
+		return hp_tbl_print(t, f);
+	}
+	fprintf(f, "[%s] %s %s | reply %s | %s",
+		cmd == NFHP_CMD_CONN_NEW ? "NEW" : "DESTROY",
+		hp_proto_name(c->proto, b, sizeof(b)),
+		fmt_tuple(&c->orig, o, sizeof(o)),
+		fmt_tuple(&c->reply, r, sizeof(r)),
+		state_name(c->state, sb, sizeof(sb)));
+	if (c->has & HP_C_DNAT_ID)
+		fprintf(f, " dnat %u", c->dnat_id);
+	if (c->has & HP_C_SNAT_ID)
+		fprintf(f, " snat %u", c->snat_id);
+	if (c->flags & NFHP_CONN_F_REFLECTED)
+		fprintf(f, " reflected");
+	fputc('\n', f);
+	return 0;
+}
+
+void hp_print_stats(struct hp_tbl *t, const struct hp_stats *st)
+{
+	int i;
+
+	hp_tbl_row(t);
+	for (i = 1; i <= NFHP_STATS_A_MAX; i++)
+		if (st->set[i] && hp_stats_names[i])
+			hp_tbl_cell(t, hp_stats_names[i], hp_stats_names[i],
+				    json_u64(st->val[i]), "%llu",
+				    (unsigned long long)st->val[i]);
+}
+
+void hp_print_config(struct hp_tbl *t, const struct hp_config *cfg)
+{
+	int i;
+
+	hp_tbl_row(t);
+	for (i = 1; i <= HP_CFG_N; i++)
+		if (cfg->set[i])
+			hp_tbl_cell(t, hp_cfg_names[i], hp_cfg_names[i],
+				    json_integer(cfg->val[i]), "%u",
+				    cfg->val[i]);
+}
+
+/* Wraps a usage line at 79 columns, continuing under its first word. */
+static void print_wrapped(FILE *f, const char *lead, const char *s)
+{
+	size_t col = strlen(lead), indent = col + 8, w;
+	const char *sp;
+
+	fputs(lead, f);
+	while (*s) {
+		sp = strchr(s, ' ');
+		w = sp ? (size_t)(sp - s) : strlen(s);
+		if (col > indent && col + 1 + w > 79) {
+			fprintf(f, "\n%*s", (int)indent, "");
+			col = indent;
+		} else if (col > strlen(lead)) {
+			fputc(' ', f);
+			col++;
+		}
+		fprintf(f, "%.*s", (int)w, s);
+		col += w;
+		s += w;
+		while (*s == ' ')
+			s++;
+	}
+	fputc('\n', f);
+}
+
+void hp_print_usage(FILE *f, const struct hp_obj *obj)
+{
+	const struct hp_obj *o, *end = obj ? obj + 1 : NULL;
+	const struct hp_cmd *c;
+	char name[32];
+
+	if (!obj)
+		fprintf(f, "Usage: %s\n", hp_usage_main);
+	else
+		fprintf(f, "Usage:\n");
+	for (o = obj ? obj : hp_objs; o->name && o != end; o++)
+		for (c = o->cmds; c->name; c++)
+			print_wrapped(f, "       hairpin ", c->usage);
+	fputc('\n', f);
+	for (o = obj ? obj : hp_objs; o->name && o != end; o++)
+		for (c = o->cmds; c->name; c++) {
+			snprintf(name, sizeof(name), "%s%s%s", o->name,
+				 c->name[0] ? " " : "", c->name);
+			fprintf(f, "  %-15s %s\n", name, c->desc);
+		}
+	if (!obj)
+		fprintf(f, "\nEvery object takes `help'; see hairpin(8).\n");
+}
