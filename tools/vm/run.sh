@@ -59,12 +59,12 @@ debug)
 	kdir=$("$here/build-kernel.sh")
 	image=$kdir/arch/x86/boot/bzImage
 	kver=$(cat "$kdir/include/config/kernel.release")
-	mem=3072
+	mem=2048
 	;;
 *)
 	image=$kernel/arch/x86/boot/bzImage
 	kver=$(cat "$kernel/include/config/kernel.release")
-	mem=3072
+	mem=2048
 	;;
 esac
 
