@@ -13,8 +13,15 @@ ifeq ($(origin KDIR),undefined)
     KDIR := $(shell ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1)
     ifneq ($(KDIR),)
       $(info nf_hairpin: no headers for the running kernel $(KVER); using $(KDIR))
-      KVER := $(notdir $(patsubst %/build,%,$(KDIR)))
     endif
+  endif
+endif
+# Unless given, KVER is the release of the tree we build against.
+ifeq ($(origin KVER),file)
+  kdir_release := $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
+		    $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+  ifneq ($(kdir_release),)
+    KVER := $(kdir_release)
   endif
 endif
 
