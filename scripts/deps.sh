@@ -10,7 +10,7 @@ pkgs=(
 	build-essential linux-headers-amd64 linux-image-amd64 kmod dkms
 	# checkpatch.pl, the kselftest headers and the debug kernel's source
 	linux-source-6.1 bc bison flex libelf-dev libssl-dev cpio xz-utils
-	perl codespell sparse
+	perl codespell sparse python3-yaml
 	# the VM runner
 	qemu-system-x86 busybox-static
 	# the CLI and its tests

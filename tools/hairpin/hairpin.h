@@ -197,6 +197,10 @@ int hp_msg_put_rules(struct nlmsghdr *nlh, size_t size,
 		     const struct hp_ruleset *rs);
 int hp_msg_put_config(struct nlmsghdr *nlh, size_t size,
 		      const struct hp_config *cfg);
+/* Start a new NFHP_A_RULES nest past this many bytes (a nest's length is
+ * 16 bits; a rule takes at most 160).
+ */
+#define HP_RULES_NEST_MAX	(UINT16_MAX - 1024)
 size_t hp_msg_rules_size(const struct hp_ruleset *rs);
 int hp_msg_get_rule(const struct nlmsghdr *nlh, enum hp_kind kind,
 		    struct hp_rule *r);

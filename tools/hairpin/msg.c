@@ -171,17 +171,27 @@ int hp_msg_put_rules(struct nlmsghdr *nlh, size_t size,
 	struct nlattr *nest = nest_start(&b, NFHP_A_RULES);
 	size_t i;
 
-	for (i = 0; i < rs->n; i++)
+	/*
+	 * An attribute's length is 16 bits: a large rule set goes in several
+	 * NFHP_A_RULES nests, which the kernel takes in message order.
+	 */
+	for (i = 0; i < rs->n; i++) {
+		if (!b.full && (char *)mnl_nlmsg_get_payload_tail(nlh) -
+			       (char *)nest > HP_RULES_NEST_MAX) {
+			nest_end(&b, nest);
+			nest = nest_start(&b, NFHP_A_RULES);
+		}
 		put_rule(&b, &rs->rules[i], false);
+	}
 	nest_end(&b, nest);
 	return bld_done(&b);
 }
 
-/* Enough for any rule set that fits in one NFHP_A_RULES nest. */
+/* Enough for any rule set, nests included. */
 size_t hp_msg_rules_size(const struct hp_ruleset *rs)
 {
 	return MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr)) +
-	       MNL_ATTR_HDRLEN + rs->n * 160 + 256;
+	       (rs->n / 256 + 1) * MNL_ATTR_HDRLEN + rs->n * 160 + 256;
 }
 
 int hp_msg_put_config(struct nlmsghdr *nlh, size_t size,

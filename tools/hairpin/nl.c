@@ -255,6 +255,27 @@ static int resolve(struct conv *cv, struct family *f)
 }
 
 /* An open socket and the family, or -1 after saying why (nothing open). */
+/*
+ * A whole rule set goes in one message (REPLACE is atomic), which can pass
+ * the default socket send buffer (net.core.wmem_default): raise it past the
+ * message, beyond wmem_max where CAP_NET_ADMIN allows.
+ */
+static int grow_sndbuf(struct conv *cv, size_t len)
+{
+	int fd = mnl_socket_get_fd(cv->sk);
+	int want = (int)(len * 2 + 65536);
+
+	if (len < 65536)
+		return 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)) &&
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want))) {
+		fprintf(stderr, "hairpin: cannot raise the send buffer to %d: %s\n",
+			want, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int open_family(struct conv *cv, struct family *f)
 {
 	if (open_sock(cv) < 0) {
@@ -311,6 +332,8 @@ static int talk_once(const struct hp_nl_req *req, int *err)
 			strerror(errno));
 		goto out;
 	}
+	if (grow_sndbuf(&cv, nlh->nlmsg_len) < 0)
+		goto out;
 	cv.ans.cb = req->cb;
 	cv.ans.data = req->data;
 	ret = transact(&cv, nlh);

@@ -629,16 +629,45 @@ static void test_replace(void)
 	   "REPLACE: one NFHP_A_RULES with every rule in order");
 	free(buf);
 
-	/* A nest length is 16 bits: a set that does not fit must fail. */
+	/*
+	 * A nest length is 16 bits: a large set goes in several NFHP_A_RULES
+	 * nests, each under 64 KiB, every rule present and in order.
+	 */
 	for (i = rs.n; i < 3000; i++)
 		hp_ruleset_push(&rs, &rs.rules[i % 3]);
 	size = hp_msg_rules_size(&rs);
 	buf = calloc(1, size);
 	nlh = hp_msg_start(buf, 0x1234, NFHP_CMD_REPLACE, NLM_F_ACK, 1);
-	errno = 0;
 	ret = hp_msg_put_rules(nlh, size, &rs);
+	{
+		struct nlattr *top, *r;
+		int nests = 0, rules = 0, in_order = 1;
+
+		mnl_attr_for_each(top, nlh, sizeof(struct genlmsghdr)) {
+			if (mnl_attr_get_type(top) != NFHP_A_RULES)
+				continue;
+			nests++;
+			mnl_attr_for_each_nested(r, top) {
+				uint16_t want = rules % 3 == 1 ? NFHP_A_SNAT :
+						NFHP_A_DNAT;
+
+				if (mnl_attr_get_type(r) != want)
+					in_order = 0;
+				rules++;
+			}
+		}
+		ok(ret == 0 && nests > 1 && rules == 3000 && in_order,
+		   "REPLACE: 3000 rules split over several nests, in order");
+	}
+	free(buf);
+
+	/* A buffer too small for the set still fails cleanly. */
+	buf = calloc(1, 4096);
+	nlh = hp_msg_start(buf, 0x1234, NFHP_CMD_REPLACE, NLM_F_ACK, 1);
+	errno = 0;
+	ret = hp_msg_put_rules(nlh, 4096, &rs);
 	ok(ret < 0 && errno == EMSGSIZE,
-	   "REPLACE: 3000 rules overflow the 64 KiB nest: EMSGSIZE");
+	   "REPLACE: a set larger than the buffer fails with EMSGSIZE");
 	free(buf);
 	hp_ruleset_free(&rs);
 }
