@@ -148,10 +148,12 @@ else
 	rc=1
 	fail=1
 fi
-# Scan what the kernel printed after the command started.  Boot messages
-# before the marker are the distribution's business, not ours.
+# Scan what the kernel printed while the command ran, up to the kmemleak
+# scan.  Boot messages before the start marker are the distribution's
+# business, and power-off after the done marker is the runner's.
 bad='WARNING:|BUG:|Oops|Kernel panic|KASAN|UBSAN|unreferenced object|suspicious RCU|circular locking|inconsistent lock|lock held|general protection|Call Trace|kmemleak reports|blocked for more than|soft lockup|refcount_t'
-if sed -n '/nf_hairpin-vm: start/,$p' "$klog" | grep -E "$bad" > "$work/bad"; then
+if sed -n '/nf_hairpin-vm: start/,/nf_hairpin-vm: done/p' "$klog" |
+	grep -E "$bad" > "$work/bad"; then
 	log "FAIL: the guest's kernel log has reports:"
 	sed 's/^/vm:   /' "$work/bad" | head -40 >&2
 	fail=1
