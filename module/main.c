@@ -13,6 +13,9 @@
 #include <linux/nf_hairpin.h>
 
 #include "nf_hairpin.h"
+#include "rules.h"
+#include "netlink.h"
+#include "datapath.h"
 
 unsigned int nfhp_net_id __read_mostly;
 
@@ -49,6 +52,7 @@ static u32 nfhp_conn_max_default(void)
 static int __net_init nfhp_net_init(struct net *net)
 {
 	struct nfhp_net *hn = nfhp_pernet(net);
+	int err;
 
 	hn->net = net;
 	mutex_init(&hn->lock);
@@ -64,13 +68,23 @@ static int __net_init nfhp_net_init(struct net *net)
 	hn->stats = netdev_alloc_pcpu_stats(struct nfhp_stats);
 	if (!hn->stats)
 		return -ENOMEM;
+	err = nfhp_datapath_net_init(hn);
+	if (err)
+		goto err_datapath;
+	nfhp_rules_net_init(hn);
 	return 0;
+
+err_datapath:
+	free_percpu(hn->stats);
+	return err;
 }
 
 static void __net_exit nfhp_net_exit(struct net *net)
 {
 	struct nfhp_net *hn = nfhp_pernet(net);
 
+	nfhp_datapath_net_exit(hn);	/* connections hold rules */
+	nfhp_rules_net_exit(hn);
 	free_percpu(hn->stats);
 	mutex_destroy(&hn->lock);
 }
@@ -86,20 +100,34 @@ static int __init nfhp_init(void)
 {
 	int err;
 
+	err = nfhp_datapath_init();
+	if (err)
+		goto err_datapath;
 	err = register_pernet_subsys(&nfhp_net_ops);
 	if (err)
 		goto err_pernet;
+	err = nfhp_netlink_init();
+	if (err)
+		goto err_netlink;
 
 	pr_info("version %s loaded\n", NFHP_VERSION_STR);
 	return 0;
 
+err_netlink:
+	unregister_pernet_subsys(&nfhp_net_ops);
+	nfhp_rules_exit();
 err_pernet:
+	nfhp_datapath_exit();
+err_datapath:
 	return err;
 }
 
 static void __exit nfhp_exit(void)
 {
+	nfhp_netlink_exit();
 	unregister_pernet_subsys(&nfhp_net_ops);
+	nfhp_rules_exit();
+	nfhp_datapath_exit();
 	pr_info("unloaded\n");
 }
 

@@ -15,6 +15,8 @@
 
 #define NFHP_VERSION_STR	NFHP_VERSION
 
+struct nfhp_conn_table;
+
 /**
  * struct nfhp_cfg - settings, changed under nfhp_net.lock, read locklessly
  * (READ_ONCE) by the packet path.  Timeouts in jiffies.
@@ -60,6 +62,12 @@ struct nfhp_net {
 	struct mutex		lock;
 	struct nfhp_cfg		cfg;
 	struct nfhp_stats __percpu *stats;
+	/* rules.c: the published rule set; ids of the next rules added */
+	struct nfhp_rules __rcu	*rules;
+	u32			dnat_next_id;
+	u32			snat_next_id;
+	/* conn.c, hooks.c: the connection table and hook state */
+	struct nfhp_conn_table	*conns;
 };
 
 static inline void nfhp_stat_inc(struct nfhp_net *hn, enum nfhp_stat s)

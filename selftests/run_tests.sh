@@ -27,6 +27,8 @@ echo "TAP version 13"
 echo "1..$((${#tests[@]} + 2))"
 
 num=1
+# insmod does not load dependencies: the datapath needs IPv4 defrag.
+modprobe -q nf_defrag_ipv4 2>/dev/null
 if insmod "$ko"; then
 	echo "ok $num selftests: nf_hairpin: insmod"
 	pass=$((pass + 1))

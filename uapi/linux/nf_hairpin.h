@@ -41,7 +41,8 @@
  *
  * NFHP_CMD_DNAT_DEL: delete one port forward, named either by
  *    NFHP_DNAT_A_ID alone or by the same match attributes as for ADD (the
- *    target and the flags are then ignored).  -ENOENT if there is none.
+ *    target and the flags other than NFHP_DNAT_F_LOCAL are then ignored).
+ *    -ENOENT if there is none.
  *
  * NFHP_CMD_DNAT_GET (dump, NLM_F_DUMP): one message per rule, in id order:
  *
@@ -70,7 +71,9 @@
  *    old set stays.  Rule ids are assigned afresh in message order.
  *
  *    NFHP_A_RULES: NLA_NESTED: any number of NFHP_A_DNAT and NFHP_A_SNAT
- *                  nests, as for ADD
+ *                  nests, as for ADD.  A nest holds at most 64 KiB (about
+ *                  1,500 rules): NFHP_A_RULES may be repeated, the rules
+ *                  of all of them are taken in message order.
  *
  * NFHP_CMD_FLUSH: delete every rule.  Connections stay until they expire.
  *
@@ -92,8 +95,8 @@
  *
  *    NFHP_A_STATS: NLA_NESTED: NFHP_STATS_A_* (u64)
  *
- * NFHP_CMD_CONFIG_GET, NFHP_CMD_CONFIG_SET: timeouts (seconds, 1..2^31-1)
- *    and limits.  SET takes any subset; GET answers with all of them.
+ * NFHP_CMD_CONFIG_GET, NFHP_CMD_CONFIG_SET: timeouts (seconds,
+ *    1..INT_MAX/HZ) and limits (CONN_MAX >= 1, RULES_MAX 1..1048576).  SET takes any subset; GET answers with all of them.
  *
  *    NFHP_A_CONFIG: NLA_NESTED: NFHP_CFG_A_* (u32)
  *

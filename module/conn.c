@@ -1,0 +1,678 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nf_hairpin connection table.
+ *
+ * Design
+ * ------
+ * One table per namespace, allocated when the namespace gets its hooks.
+ * A connection is hashed two or three times (struct nfhp_conn, conn.h):
+ * by its ORIG tuple, its REPLY tuple and, when it has both DNAT and SNAT,
+ * by its POST tuple, the one POSTROUTING sees.  The hash is symmetric (a
+ * keyed siphash of the two endpoints in a fixed order), so a tuple and its
+ * inverse share a bucket and one walk finds either: that is how the
+ * POSTROUTING hook recognises the original direction after DNAT without
+ * any help from the skb.  Every hashed tuple is unique in the table, in
+ * either orientation; insertion checks it under the buckets' locks.
+ *
+ * Readers walk plain hlists under RCU and take no reference.  Writers lock
+ * the (striped) bucket locks of all the nodes of a connection in index
+ * order, unlink with hlist_del_init_rcu() (a node's ->next stays valid for
+ * readers; pprev NULL marks it dead) and free the connection after a grace
+ * period.  Connections are never moved between chains and their slab is not
+ * SLAB_TYPESAFE_BY_RCU, so a reader that found a node may use it, stale or
+ * not, until rcu_read_unlock(), and needs no get-unless-zero and re-check.
+ *
+ * Expiry is lazy: the packet path only moves the deadline, a delayed work
+ * per namespace walks a slice of the buckets per run (the whole table about
+ * once a second) and kills what has expired.  A connection that expired but
+ * was not collected yet is still found and revived by its next packet.
+ */
+#include <linux/kernel.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/netdevice.h>
+#include <linux/siphash.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <net/genetlink.h>
+#include <net/netlink.h>
+#include <net/netns/hash.h>
+#include <net/sock.h>
+#include <linux/nf_hairpin.h>
+
+#include "nf_hairpin.h"
+#include "rules.h"
+#include "datapath.h"
+#include "netlink.h"
+#include "conn.h"
+#include "hooks.h"
+
+/* The whole table is scanned in about NFHP_GC_SLICES * NFHP_GC_INTERVAL. */
+#define NFHP_GC_SLICES		8
+#define NFHP_GC_INTERVAL	(HZ / NFHP_GC_SLICES)
+
+/* Walk a chain's nodes under rcu_read_lock(). */
+#define conn_for_each_rcu(n, head)					\
+	for (n = rcu_dereference(hlist_first_rcu(head)); n;		\
+	     n = rcu_dereference(hlist_next_rcu(n)))
+
+static struct kmem_cache *nfhp_conn_cache __read_mostly;
+static siphash_key_t nfhp_conn_key __read_mostly;
+
+static_assert(offsetof(struct nfhp_thash, kind) == sizeof(struct hlist_node));
+static_assert(sizeof(struct nfhp_conn) <= 128);
+static_assert(offsetof(struct nfhp_conn, post_kind) ==
+	      offsetof(struct nfhp_conn, post) + sizeof(struct hlist_node));
+
+static u32 conn_hash(const struct nfhp_net *hn, u8 proto,
+		     const struct nfhp_tuple *t)
+{
+	u64 a = (u64)(__force u32)t->src << 16 | (__force u16)t->sport;
+	u64 b = (u64)(__force u32)t->dst << 16 | (__force u16)t->dport;
+
+	if (a > b)
+		swap(a, b);
+	return (u32)siphash_3u64(a, b, (u64)proto << 32 | net_hash_mix(hn->net),
+				 &nfhp_conn_key);
+}
+
+static bool tuple_eq(const struct nfhp_tuple *a, const struct nfhp_tuple *b)
+{
+	return a->src == b->src && a->dst == b->dst &&
+	       a->sport == b->sport && a->dport == b->dport;
+}
+
+static bool tuple_inv_eq(const struct nfhp_tuple *a,
+			 const struct nfhp_tuple *b)
+{
+	return a->src == b->dst && a->dst == b->src &&
+	       a->sport == b->dport && a->dport == b->sport;
+}
+
+/* The tuple node @n stands for, and its connection. */
+static struct nfhp_conn *node_tuple(struct hlist_node *n, struct nfhp_tuple *t,
+				    u8 *kind)
+{
+	struct nfhp_conn *c = nfhp_conn_of(n);
+
+	*kind = *(u8 *)(n + 1);
+	if (*kind == NFHP_NODE_POST)
+		nfhp_conn_post(c, t);
+	else
+		*t = c->th[*kind].t;
+	return c;
+}
+
+static bool has_post(const struct nfhp_conn *c)
+{
+	return (c->flags & (NFHP_CONN_F_DNAT | NFHP_CONN_F_SNAT)) ==
+	       (NFHP_CONN_F_DNAT | NFHP_CONN_F_SNAT);
+}
+
+/*
+ * Which direction a packet of tuple @t travels if it matches node @kind of
+ * @c (@inv: inverted) at @stage; -1 if such a packet is none of this
+ * connection's business at this stage.
+ */
+static int node_dir(const struct nfhp_conn *c, u8 kind, bool inv,
+		    enum nfhp_stage stage)
+{
+	if (stage == NFHP_STAGE_IN) {
+		if (inv || kind == NFHP_NODE_POST)
+			return -1;
+		return kind == NFHP_NODE_ORIG ? NFHP_DIR_ORIG : NFHP_DIR_REPLY;
+	}
+	switch (kind) {
+	case NFHP_NODE_POST:
+		return inv ? NFHP_DIR_ORIG : NFHP_DIR_REPLY;
+	case NFHP_NODE_ORIG:	/* no DNAT: after routing it looks the same */
+		if (c->flags & NFHP_CONN_F_DNAT)
+			return -1;
+		return inv ? NFHP_DIR_REPLY : NFHP_DIR_ORIG;
+	default:		/* REPLY, no SNAT: the same after un-SNAT */
+		if (c->flags & NFHP_CONN_F_SNAT)
+			return -1;
+		return inv ? NFHP_DIR_ORIG : NFHP_DIR_REPLY;
+	}
+}
+
+/*
+ * The connection with a node hashed as @t, in either orientation (@inv),
+ * and which node (@kind).  Every hashed tuple is unique, so the first
+ * match is the only one.  Under rcu_read_lock() (writers too).
+ */
+static struct nfhp_conn *chain_find(struct nfhp_net *hn, u8 proto,
+				    const struct nfhp_tuple *t, u8 *kind,
+				    bool *inv)
+{
+	struct nfhp_conn_table *ct = hn->conns;
+	struct hlist_node *n;
+	u32 h = conn_hash(hn, proto, t);
+
+	conn_for_each_rcu(n, &ct->buckets[h & ct->hmask]) {
+		struct nfhp_tuple nt;
+		struct nfhp_conn *c;
+
+		c = node_tuple(n, &nt, kind);
+		if (c->proto != proto)
+			continue;
+		*inv = tuple_inv_eq(&nt, t);
+		if (*inv || tuple_eq(&nt, t))
+			return c;
+	}
+	return NULL;
+}
+
+/**
+ * nfhp_conn_lookup - find the connection of a packet
+ * @hn:		the namespace
+ * @proto:	IP protocol
+ * @t:		the packet's tuple
+ * @stage:	before routing (PREROUTING, LOCAL_OUT) or after
+ * @dir:	set to the direction the packet travels
+ * @other:	set if @t belongs to a connection but not at this stage
+ *
+ * Under rcu_read_lock(); the result is valid until rcu_read_unlock().
+ */
+struct nfhp_conn *nfhp_conn_lookup(struct nfhp_net *hn, u8 proto,
+				   const struct nfhp_tuple *t,
+				   enum nfhp_stage stage, enum nfhp_dir *dir,
+				   bool *other)
+{
+	struct nfhp_conn *c;
+	bool inv;
+	u8 kind;
+	int d;
+
+	*other = false;
+	c = chain_find(hn, proto, t, &kind, &inv);
+	if (!c)
+		return NULL;
+	d = node_dir(c, kind, inv, stage);
+	if (d < 0) {
+		*other = true;
+		return NULL;
+	}
+	*dir = d;
+	return c;
+}
+
+/* Whether @t is hashed already, in either orientation.  Under RCU. */
+bool nfhp_conn_tuple_taken(struct nfhp_net *hn, u8 proto,
+			   const struct nfhp_tuple *t)
+{
+	bool inv;
+	u8 kind;
+
+	return chain_find(hn, proto, t, &kind, &inv);
+}
+
+/* ---- locking ---- */
+
+struct conn_locks {
+	unsigned int	idx[3];
+	unsigned int	n;
+};
+
+static int cmp_uint(const void *a, const void *b)
+{
+	unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * sparse cannot follow a variable number of locks: each stripe lock is
+ * neutral to it, and the set counts as one lock on the table.
+ */
+static void stripe_lock(spinlock_t *lock, unsigned int subclass)
+{
+	spin_lock_nested(lock, subclass);
+	__release(lock);
+}
+
+static void stripe_unlock(spinlock_t *lock)
+{
+	__acquire(lock);
+	spin_unlock(lock);
+}
+
+/* Lock the stripes of @h[0..n-1], lowest first, each once.  BHs off. */
+static void locks_take(struct nfhp_conn_table *ct, const u32 *h,
+		       unsigned int n, struct conn_locks *l)
+	__acquires(ct)
+{
+	unsigned int i, j;
+
+	l->n = 0;
+	for (i = 0; i < n; i++) {
+		unsigned int s = h[i] & (NFHP_CONN_LOCKS - 1);
+
+		for (j = 0; j < l->n; j++)
+			if (l->idx[j] == s)
+				break;
+		if (j == l->n)
+			l->idx[l->n++] = s;
+	}
+	sort(l->idx, l->n, sizeof(l->idx[0]), cmp_uint, NULL);
+	local_bh_disable();
+	for (i = 0; i < l->n; i++)
+		stripe_lock(&ct->locks[l->idx[i]], i);
+	__acquire(ct);
+}
+
+static void locks_release(struct nfhp_conn_table *ct, struct conn_locks *l)
+	__releases(ct)
+{
+	unsigned int i;
+
+	__release(ct);
+	for (i = l->n; i-- > 0;)
+		stripe_unlock(&ct->locks[l->idx[i]]);
+	local_bh_enable();
+}
+
+static unsigned int conn_hashes(struct nfhp_net *hn,
+				const struct nfhp_conn *c, u32 *h)
+{
+	struct nfhp_tuple pt;
+
+	h[0] = conn_hash(hn, c->proto, &c->th[NFHP_DIR_ORIG].t);
+	h[1] = conn_hash(hn, c->proto, &c->th[NFHP_DIR_REPLY].t);
+	if (!has_post(c))
+		return 2;
+	nfhp_conn_post(c, &pt);
+	h[2] = conn_hash(hn, c->proto, &pt);
+	return 3;
+}
+
+/* ---- connections ---- */
+
+struct nfhp_conn *nfhp_conn_alloc(struct nfhp_net *hn)
+{
+	struct nfhp_conn_table *ct = hn->conns;
+	struct nfhp_conn *c;
+
+	if (atomic_inc_return(&ct->count) > READ_ONCE(hn->cfg.conn_max)) {
+		atomic_dec(&ct->count);
+		return ERR_PTR(-ENOSPC);
+	}
+	c = kmem_cache_zalloc(nfhp_conn_cache, GFP_ATOMIC);
+	if (!c) {
+		atomic_dec(&ct->count);
+		return ERR_PTR(-ENOMEM);
+	}
+	c->th[NFHP_DIR_ORIG].kind = NFHP_NODE_ORIG;
+	c->th[NFHP_DIR_REPLY].kind = NFHP_NODE_REPLY;
+	c->post_kind = NFHP_NODE_POST;
+	return c;
+}
+
+static void conn_put_rules(struct nfhp_conn *c)
+{
+	if (c->dnat)
+		nfhp_dnat_put(c->dnat);
+	if (c->snat)
+		nfhp_snat_put(c->snat);
+}
+
+/* A connection that never made it into the table. */
+void nfhp_conn_free(struct nfhp_net *hn, struct nfhp_conn *c)
+{
+	conn_put_rules(c);
+	atomic_dec(&hn->conns->count);
+	kmem_cache_free(nfhp_conn_cache, c);
+}
+
+static void conn_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(nfhp_conn_cache,
+			container_of(head, struct nfhp_conn, rcu));
+}
+
+/* Under rcu_read_lock(), as every caller is. */
+int nfhp_conn_insert(struct nfhp_net *hn, struct nfhp_conn *c,
+		     struct nfhp_conn **winner)
+{
+	struct nfhp_conn_table *ct = hn->conns;
+	struct nfhp_tuple keys[3];
+	struct conn_locks l;
+	unsigned int i, n;
+	u32 h[3];
+	int err = 0;
+
+	n = conn_hashes(hn, c, h);
+	keys[0] = c->th[NFHP_DIR_ORIG].t;
+	keys[1] = c->th[NFHP_DIR_REPLY].t;
+	if (n == 3)
+		nfhp_conn_post(c, &keys[2]);
+	/* The connection's own tuples must differ from each other, too. */
+	for (i = 1; i < n; i++)
+		if (tuple_eq(&keys[0], &keys[i]) ||
+		    tuple_inv_eq(&keys[0], &keys[i]))
+			return -EBUSY;
+	if (n == 3 && (tuple_eq(&keys[1], &keys[2]) ||
+		       tuple_inv_eq(&keys[1], &keys[2])))
+		return -EBUSY;
+
+	locks_take(ct, h, n, &l);
+	for (i = 0; i < n; i++) {
+		struct nfhp_conn *x;
+		bool inv;
+		u8 kind;
+
+		x = chain_find(hn, c->proto, &keys[i], &kind, &inv);
+		if (!x)
+			continue;
+		*winner = x;
+		if (i == 0 && kind == NFHP_NODE_ORIG && !inv)
+			err = -EEXIST;
+		else if (i == 1)
+			err = -EADDRINUSE;
+		else
+			err = -EBUSY;
+		goto out;
+	}
+	hlist_add_head_rcu(&c->th[0].hnode, &ct->buckets[h[0] & ct->hmask]);
+	hlist_add_head_rcu(&c->th[1].hnode, &ct->buckets[h[1] & ct->hmask]);
+	if (n == 3)
+		hlist_add_head_rcu(&c->post, &ct->buckets[h[2] & ct->hmask]);
+out:
+	locks_release(ct, &l);
+	if (err)
+		return err;
+
+	nfhp_stat_inc(hn, NFHP_STAT_CONN_CREATED);
+	nfhp_nl_conn_event(hn, c, NFHP_CMD_CONN_NEW);
+	if (!delayed_work_pending(&ct->gc))
+		queue_delayed_work(system_power_efficient_wq, &ct->gc,
+				   NFHP_GC_INTERVAL);
+	return 0;
+}
+
+/**
+ * nfhp_conn_kill - unhash and free a connection
+ * @hn:		its namespace
+ * @c:		the connection, found under RCU; a dead one is left alone
+ * @event:	send NFHP_CMD_CONN_DESTROY
+ */
+void nfhp_conn_kill(struct nfhp_net *hn, struct nfhp_conn *c, bool event)
+{
+	struct nfhp_conn_table *ct = hn->conns;
+	struct conn_locks l;
+	unsigned int n;
+	u32 h[3];
+
+	n = conn_hashes(hn, c, h);
+	locks_take(ct, h, n, &l);
+	if (hlist_unhashed(&c->th[0].hnode)) {
+		locks_release(ct, &l);
+		return;
+	}
+	hlist_del_init_rcu(&c->th[0].hnode);
+	hlist_del_init_rcu(&c->th[1].hnode);
+	if (n == 3)
+		hlist_del_init_rcu(&c->post);
+	locks_release(ct, &l);
+
+	atomic_dec(&ct->count);
+	if (event)
+		nfhp_nl_conn_event(hn, c, NFHP_CMD_CONN_DESTROY);
+	/* Rules are freed through RCU too: readers that still hold @c may
+	 * still count packets on them.
+	 */
+	conn_put_rules(c);
+	call_rcu(&c->rcu, conn_free_rcu);
+}
+
+static bool conn_expired(const struct nfhp_conn *c)
+{
+	return (s32)(READ_ONCE(c->timeout) - (u32)jiffies) <= 0;
+}
+
+/* Kill what @all or expiry says in bucket @b; returns how many. */
+static unsigned int bucket_reap(struct nfhp_net *hn, unsigned int b, bool all,
+				bool event)
+{
+	struct nfhp_conn_table *ct = hn->conns;
+	struct hlist_node *n;
+	unsigned int killed = 0;
+
+	rcu_read_lock();
+	local_bh_disable();
+	conn_for_each_rcu(n, &ct->buckets[b]) {
+		struct nfhp_conn *c;
+
+		if (*(u8 *)(n + 1) != NFHP_NODE_ORIG)
+			continue;
+		c = nfhp_conn_of(n);
+		if (!all && !conn_expired(c))
+			continue;
+		nfhp_conn_kill(hn, c, event);
+		if (!all)
+			nfhp_stat_inc(hn, NFHP_STAT_CONN_EXPIRED);
+		killed++;
+	}
+	local_bh_enable();
+	rcu_read_unlock();
+	return killed;
+}
+
+static void conn_gc(struct work_struct *work)
+{
+	struct nfhp_conn_table *ct = container_of(to_delayed_work(work),
+						  struct nfhp_conn_table, gc);
+	unsigned int size = ct->hmask + 1;
+	unsigned int budget = max_t(unsigned int, size / NFHP_GC_SLICES, 64);
+	unsigned int b = ct->gc_next, i;
+
+	for (i = 0; i < budget && b < size; i++, b++) {
+		bucket_reap(ct->hn, b, false, true);
+		if ((i & 63) == 63)
+			cond_resched();
+	}
+	ct->gc_next = b < size ? b : 0;
+	if (atomic_read(&ct->count) > 0)
+		queue_delayed_work(system_power_efficient_wq, &ct->gc,
+				   NFHP_GC_INTERVAL);
+}
+
+void nfhp_conn_flush(struct nfhp_net *hn)
+{
+	struct nfhp_conn_table *ct = hn->conns;
+	unsigned int b;
+
+	if (!ct->buckets)
+		return;
+	for (b = 0; b <= ct->hmask; b++) {
+		bucket_reap(hn, b, true, true);
+		cond_resched();
+	}
+	atomic_inc(&ct->gen);
+}
+
+u32 nfhp_conn_count(struct nfhp_net *hn)
+{
+	return atomic_read(&hn->conns->count);
+}
+
+/* ---- netlink ---- */
+
+static int put_tuple(struct sk_buff *skb, int type, const struct nfhp_tuple *t)
+{
+	struct nlattr *nest = nla_nest_start(skb, type);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_in_addr(skb, NFHP_TUPLE_A_SRC, t->src) ||
+	    nla_put_be16(skb, NFHP_TUPLE_A_SPORT, t->sport) ||
+	    nla_put_in_addr(skb, NFHP_TUPLE_A_DST, t->dst) ||
+	    nla_put_be16(skb, NFHP_TUPLE_A_DPORT, t->dport)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+int nfhp_conn_fill(struct sk_buff *skb, const struct nfhp_conn *c)
+{
+	struct nlattr *nest = nla_nest_start(skb, NFHP_A_CONN);
+	s32 left = (s32)(READ_ONCE(c->timeout) - (u32)jiffies);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (left < 0)
+		left = 0;
+	if (nla_put_u8(skb, NFHP_CONN_A_PROTO, c->proto) ||
+	    nla_put_u8(skb, NFHP_CONN_A_STATE, READ_ONCE(c->state)) ||
+	    nla_put_u32(skb, NFHP_CONN_A_TIMEOUT,
+			DIV_ROUND_UP((u32)left, HZ)) ||
+	    put_tuple(skb, NFHP_CONN_A_ORIG, &c->th[NFHP_DIR_ORIG].t) ||
+	    put_tuple(skb, NFHP_CONN_A_REPLY, &c->th[NFHP_DIR_REPLY].t) ||
+	    (c->dnat && nla_put_u32(skb, NFHP_CONN_A_DNAT_ID, c->dnat->id)) ||
+	    (c->snat && nla_put_u32(skb, NFHP_CONN_A_SNAT_ID, c->snat->id)) ||
+	    nla_put_u32(skb, NFHP_CONN_A_FLAGS,
+			READ_ONCE(c->flags) & NFHP_CONN_F_UAPI)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/*
+ * One message per connection.  cb->args[0]: the bucket to go on with,
+ * cb->args[1]: how many connections of it were sent already.  Entries that
+ * come and go during a dump may be missed or seen twice, as with
+ * nf_conntrack; a flush marks the dump inconsistent.
+ */
+int nfhp_conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct nfhp_net *hn = nfhp_pernet(sock_net(skb->sk));
+	struct nfhp_conn_table *ct = hn->conns;
+	unsigned long b = cb->args[0], skip = cb->args[1];
+	unsigned long idx = 0;
+
+	cb->seq = atomic_read(&ct->gen) + 1;
+	if (!ct->buckets)
+		return 0;
+	rcu_read_lock();
+	for (; b <= ct->hmask; b++, skip = 0) {
+		struct hlist_node *n;
+
+		idx = 0;
+		conn_for_each_rcu(n, &ct->buckets[b]) {
+			void *hdr;
+
+			if (*(u8 *)(n + 1) != NFHP_NODE_ORIG)
+				continue;
+			if (idx++ < skip)
+				continue;
+			hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+					  cb->nlh->nlmsg_seq, &nfhp_genl_family,
+					  NLM_F_MULTI, NFHP_CMD_CONN_GET);
+			if (!hdr)
+				goto full;
+			genl_dump_check_consistent(cb, hdr);
+			if (nfhp_conn_fill(skb, nfhp_conn_of(n))) {
+				genlmsg_cancel(skb, hdr);
+				goto full;
+			}
+			genlmsg_end(skb, hdr);
+		}
+	}
+	rcu_read_unlock();
+	cb->args[0] = b;
+	cb->args[1] = 0;
+	return skb->len;
+full:
+	rcu_read_unlock();
+	cb->args[0] = b;
+	cb->args[1] = idx - 1;
+	return skb->len;
+}
+
+/* ---- setup ---- */
+
+/* Called under hn->lock before the hooks are registered. */
+int nfhp_conn_table_alloc(struct nfhp_net *hn)
+{
+	struct nfhp_conn_table *ct = hn->conns;
+	unsigned int size, i;
+
+	lockdep_assert_held(&hn->lock);
+	if (ct->buckets)
+		return 0;
+	size = clamp_t(u32, READ_ONCE(hn->cfg.conn_max) / 4, 1024, 1 << 18);
+	size = roundup_pow_of_two(size);
+	ct->locks = kvmalloc_array(NFHP_CONN_LOCKS, sizeof(*ct->locks),
+				   GFP_KERNEL);
+	if (!ct->locks)
+		return -ENOMEM;
+	for (i = 0; i < NFHP_CONN_LOCKS; i++)
+		spin_lock_init(&ct->locks[i]);
+	ct->buckets = kvcalloc(size, sizeof(*ct->buckets), GFP_KERNEL);
+	if (!ct->buckets) {
+		kvfree(ct->locks);
+		ct->locks = NULL;
+		return -ENOMEM;
+	}
+	ct->hmask = size - 1;
+	return 0;
+}
+
+int nfhp_datapath_net_init(struct nfhp_net *hn)
+{
+	struct nfhp_conn_table *ct = kzalloc(sizeof(*ct), GFP_KERNEL);
+
+	if (!ct)
+		return -ENOMEM;
+	ct->hn = hn;
+	atomic_set(&ct->count, 0);
+	atomic_set(&ct->gen, 0);
+	INIT_DELAYED_WORK(&ct->gc, conn_gc);
+	hn->conns = ct;
+	return 0;
+}
+
+void nfhp_datapath_net_exit(struct nfhp_net *hn)
+{
+	struct nfhp_conn_table *ct = hn->conns;
+	unsigned int b;
+
+	/* No packet reaches the table once the hooks are gone ... */
+	nfhp_hooks_net_exit(hn);
+	synchronize_net();
+	/* ... and nothing re-arms the GC once it is empty. */
+	cancel_delayed_work_sync(&ct->gc);
+	if (ct->buckets) {
+		for (b = 0; b <= ct->hmask; b++) {
+			bucket_reap(hn, b, true, false);
+			cond_resched();
+		}
+		cancel_delayed_work_sync(&ct->gc);
+		WARN_ON_ONCE(atomic_read(&ct->count));
+		kvfree(ct->buckets);
+		kvfree(ct->locks);
+	}
+	kfree(ct);
+	hn->conns = NULL;
+}
+
+int nfhp_datapath_init(void)
+{
+	get_random_bytes(&nfhp_conn_key, sizeof(nfhp_conn_key));
+	nfhp_conn_cache = kmem_cache_create("nfhp_conn", sizeof(struct nfhp_conn),
+					    0, SLAB_HWCACHE_ALIGN, NULL);
+	if (!nfhp_conn_cache)
+		return -ENOMEM;
+	return 0;
+}
+
+void nfhp_datapath_exit(void)
+{
+	/* Connections of dead namespaces are freed through call_rcu(). */
+	rcu_barrier();
+	kmem_cache_destroy(nfhp_conn_cache);
+}

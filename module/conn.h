@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nf_hairpin connection table (conn.c): every translated connection, both
+ * directions hashed in one per-namespace table, read without locks.
+ */
+#ifndef _NFHP_CONN_H
+#define _NFHP_CONN_H
+
+#include <linux/atomic.h>
+#include <linux/bits.h>
+#include <linux/jiffies.h>
+#include <linux/list.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+
+struct nfhp_net;
+struct nfhp_dnat_rule;
+struct nfhp_snat_rule;
+
+/*
+ * One direction of a connection as packets carry it on the wire.  For an
+ * ICMP echo the identifier sits in sport (requests) or dport (replies).
+ */
+struct nfhp_tuple {
+	__be32	src;
+	__be32	dst;
+	__be16	sport;
+	__be16	dport;
+};
+
+/*
+ * Which of a connection's hash nodes a chain entry is.  Every node is
+ * hashed symmetrically (the two endpoints in either order land in the same
+ * bucket), so one bucket walk finds a tuple and its inverse.
+ *
+ * ORIG:  the client's packets as they reach the router (client -> public).
+ * REPLY: the server's packets as they reach the router (server -> client or
+ *        the SNAT address).
+ * POST:  the reply after un-SNAT, i.e. what POSTROUTING sees of the reply
+ *        (server -> client), and inverted, of the original direction after
+ *        DNAT.  Hashed only when the connection has both DNAT and SNAT:
+ *        otherwise it equals REPLY (no SNAT) or the inverse of ORIG (no
+ *        DNAT).
+ */
+enum nfhp_node_kind {
+	NFHP_NODE_ORIG,
+	NFHP_NODE_REPLY,
+	NFHP_NODE_POST,
+};
+
+/* A hash node that carries its own tuple: ORIG and REPLY. */
+struct nfhp_thash {
+	struct hlist_node	hnode;
+	u8			kind;	/* must follow hnode, see nfhp_node_conn() */
+	struct nfhp_tuple	t;
+};
+
+/* Internal flags, above the uapi NFHP_CONN_F_* bits. */
+#define NFHP_CONN_F_DNAT	BIT(5)	/* ORIG dst/dport != REPLY src */
+#define NFHP_CONN_F_SNAT	BIT(6)	/* ORIG src/sport != REPLY dst */
+#define NFHP_CONN_F_UAPI	0x1fU
+
+/**
+ * struct nfhp_conn - one translated connection (120 bytes on 64 bit)
+ * @th:		ORIG and REPLY tuples and their hash nodes
+ * @post:	the POST hash node (tuple derived: REPLY src/sport -> ORIG
+ *		src/sport); hashed only with NFHP_CONN_F_DNAT and _SNAT
+ * @post_kind:	NFHP_NODE_POST, at the same offset after its node as
+ *		nfhp_thash.kind
+ * @proto:	IPPROTO_TCP, IPPROTO_UDP or IPPROTO_ICMP
+ * @state:	enum nfhp_conn_state, changed with cmpxchg()
+ * @flags:	NFHP_CONN_F_*: immutable after insertion but for
+ *		NFHP_CONN_F_REPLIED, which only ever gets set
+ * @timeout:	expiry, in jiffies (32 bit, as nf_conntrack)
+ * @dnat:	the DNAT rule that made it, referenced, or NULL
+ * @snat:	the SNAT rule that made it, referenced, or NULL
+ * @rcu:	freed through RCU after it has been unhashed
+ *
+ * Lifetime: readers find a connection under rcu_read_lock() and use it
+ * until they drop it; it is unhashed under its buckets' locks (once: a
+ * connection whose ORIG node is unhashed is dead) and freed after a grace
+ * period.  Nothing but the table references a connection, so there is no
+ * reference count and lookups take none.
+ */
+struct nfhp_conn {
+	struct nfhp_thash	th[2];
+	struct hlist_node	post;
+	u8			post_kind;
+	u8			proto;
+	u8			state;
+	u8			flags;
+	u32			timeout;
+	const struct nfhp_dnat_rule *dnat;
+	const struct nfhp_snat_rule *snat;
+	struct rcu_head		rcu;
+};
+
+/**
+ * struct nfhp_conn_table - a namespace's connections
+ * @buckets:	hmask + 1 chains of nodes, symmetric siphash of the tuple
+ * @locks:	NFHP_CONN_LOCKS striped spinlocks for writers
+ * @count:	connections in the table (limit: cfg.conn_max)
+ * @gen:	dump generation, changes when the table is flushed
+ * @gc:		expiry, a bounded slice of the buckets per run
+ * @gc_next:	the bucket the next GC run starts at
+ * @hooks_on:	netfilter hooks (and IPv4 defrag) registered; under hn->lock
+ * @hn:		the namespace
+ */
+struct nfhp_conn_table {
+	struct nfhp_net		*hn;
+	struct hlist_head	*buckets;
+	spinlock_t		*locks;		/* striped bucket locks */
+	unsigned int		hmask;
+	atomic_t		count;
+	atomic_t		gen;
+	struct delayed_work	gc;
+	unsigned int		gc_next;
+	bool			hooks_on;
+};
+
+#define NFHP_CONN_LOCKS		1024
+
+/* Lookup result: the connection and the direction the packet travels. */
+enum nfhp_dir {
+	NFHP_DIR_ORIG,
+	NFHP_DIR_REPLY,
+};
+
+/* Which nodes a hook accepts: PREROUTING/LOCAL_OUT or POSTROUTING/LOCAL_IN. */
+enum nfhp_stage {
+	NFHP_STAGE_IN,	/* before routing: ORIG and REPLY as received */
+	NFHP_STAGE_OUT,	/* after routing: after DNAT / after un-SNAT */
+};
+
+struct nfhp_conn *nfhp_conn_lookup(struct nfhp_net *hn, u8 proto,
+				   const struct nfhp_tuple *t,
+				   enum nfhp_stage stage, enum nfhp_dir *dir,
+				   bool *other);
+bool nfhp_conn_tuple_taken(struct nfhp_net *hn, u8 proto,
+			   const struct nfhp_tuple *t);
+
+int nfhp_conn_table_alloc(struct nfhp_net *hn);
+struct nfhp_conn *nfhp_conn_alloc(struct nfhp_net *hn);
+void nfhp_conn_free(struct nfhp_net *hn, struct nfhp_conn *c);
+/*
+ * Insert @c (tuples, proto, flags, rules set).  0: inserted, the table owns
+ * it.  -EEXIST: another CPU inserted the same connection first, *@winner
+ * is it (valid under RCU) and @c is still the caller's.  -EADDRINUSE: the
+ * REPLY tuple is taken (try another port).  -EBUSY: another tuple clashes.
+ */
+int nfhp_conn_insert(struct nfhp_net *hn, struct nfhp_conn *c,
+		     struct nfhp_conn **winner);
+void nfhp_conn_kill(struct nfhp_net *hn, struct nfhp_conn *c, bool event);
+
+static inline struct nfhp_conn *nfhp_conn_of(struct hlist_node *n)
+{
+	u8 kind = *(u8 *)(n + 1);
+
+	switch (kind) {
+	case NFHP_NODE_ORIG:
+		return container_of(n, struct nfhp_conn, th[0].hnode);
+	case NFHP_NODE_REPLY:
+		return container_of(n, struct nfhp_conn, th[1].hnode);
+	default:
+		return container_of(n, struct nfhp_conn, post);
+	}
+}
+
+/* The POST tuple: the reply after un-SNAT. */
+static inline void nfhp_conn_post(const struct nfhp_conn *c,
+				  struct nfhp_tuple *t)
+{
+	t->src = c->th[NFHP_DIR_REPLY].t.src;
+	t->sport = c->th[NFHP_DIR_REPLY].t.sport;
+	t->dst = c->th[NFHP_DIR_ORIG].t.src;
+	t->dport = c->th[NFHP_DIR_ORIG].t.sport;
+}
+
+/* State and timeouts (proto.c). */
+struct sk_buff;
+void nfhp_conn_init_state(struct nfhp_conn *c, const struct sk_buff *skb,
+			  unsigned int l4off);
+bool nfhp_conn_new_ok(u8 proto, const struct sk_buff *skb,
+		      unsigned int l4off);
+void nfhp_conn_update(struct nfhp_net *hn, struct nfhp_conn *c,
+		      enum nfhp_dir dir, const struct sk_buff *skb,
+		      unsigned int l4off);
+unsigned long nfhp_conn_state_timeout(struct nfhp_net *hn, u8 proto,
+				      u8 state);
+bool nfhp_conn_closing(const struct nfhp_conn *c);
+
+static inline void nfhp_conn_set_timeout(struct nfhp_conn *c,
+					 unsigned long tmo)
+{
+	u32 t = (u32)jiffies + (u32)tmo;
+
+	/* Write only when it moves by more than a second: a busy connection
+	 * does not bounce its cache line between CPUs on every packet.
+	 */
+	if (abs((s32)(t - READ_ONCE(c->timeout))) > HZ)
+		WRITE_ONCE(c->timeout, t);
+}
+
+#endif /* _NFHP_CONN_H */

@@ -1,0 +1,522 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nf_hairpin netfilter hooks: the packet path.
+ *
+ * Where things happen
+ * -------------------
+ * Every packet passes one hook before routing (PREROUTING, or LOCAL_OUT
+ * for the router's own) and one after (POSTROUTING, or LOCAL_IN for what
+ * is delivered locally).  Before routing we rewrite destinations: DNAT of
+ * the original direction, un-SNAT of replies.  After routing, sources: SNAT
+ * of the original direction, un-DNAT of replies.  Rewriting a source before
+ * routing would not work: a packet from one of the router's own addresses
+ * arriving on an interface is a martian.
+ *
+ * A connection is created by the first packet that matches a rule, and
+ * only then are the rules consulted; later packets find their connection
+ * in the table (conn.c) with one lookup per hook and take no lock.
+ *
+ * - A DNAT rule matches before routing.  The packet is translated there,
+ *   then routed at once (ip_route_input_noref(), whose result the stack
+ *   keeps) so that the SNAT decision, which depends on the output
+ *   interface, is taken together and the connection goes into the table
+ *   complete.  Its tuples never change afterwards.
+ * - An SNAT rule that matches a connection-less packet in POSTROUTING makes
+ *   an SNAT-only connection (a LAN host masqueraded to the Internet).
+ *
+ * SNAT for a DNAT'd connection: the first SNAT rule that matches it as it
+ * leaves (after DNAT), else, unless the DNAT rule says noreflect, loopback
+ * SNAT ("reflection") when the server would otherwise answer the client
+ * directly: the packet leaves through the interface the client's address
+ * is on-link on (a route to the client without a gateway, through the same
+ * interface).  A client on another network keeps its address.
+ *
+ * A connection can be created by a packet the filter table then drops; it
+ * expires after the transitory timeout.  nf_conntrack, if loaded, is
+ * neither needed nor touched: we never look at skb->_nfct.
+ */
+#include <linux/icmp.h>
+#include <linux/ip.h>
+#include <linux/inetdevice.h>
+#include <linux/netdevice.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/random.h>
+#include <linux/skbuff.h>
+#include <net/ip.h>
+#include <net/route.h>
+#include <net/netfilter/ipv4/nf_defrag_ipv4.h>
+#include <linux/nf_hairpin.h>
+
+#include "nf_hairpin.h"
+#include "rules.h"
+#include "datapath.h"
+#include "conn.h"
+#include "hooks.h"
+#include "xlate.h"
+
+/* Random SNAT ports tried when the client's own port is taken. */
+#define NFHP_PORT_TRIES		128
+#define NFHP_PORT_MIN		1024
+#define NFHP_PORT_MAX		65535
+
+static void count_packet(struct nfhp_net *hn, const struct nfhp_conn *c,
+			 enum nfhp_dir dir, const struct sk_buff *skb,
+			 bool new_conn)
+{
+	nfhp_stat_inc(hn, dir == NFHP_DIR_ORIG ? NFHP_STAT_XLATE_ORIG :
+						 NFHP_STAT_XLATE_REPLY);
+	if (c->dnat)
+		nfhp_rstats_add(c->dnat->stats, skb->len, new_conn);
+	if (c->snat)
+		nfhp_rstats_add(c->snat->stats, skb->len, new_conn);
+}
+
+/* After a destination change: route again. */
+static int reroute(struct sk_buff *skb, const struct nf_hook_state *state)
+{
+	const struct iphdr *iph;
+
+	if (state->hook == NF_INET_LOCAL_OUT)
+		return ip_route_me_harder(state->net, state->sk, skb,
+					  RTN_UNSPEC);
+	skb_dst_drop(skb);
+	iph = ip_hdr(skb);
+	return ip_route_input_noref(skb, iph->daddr, iph->saddr, iph->tos,
+				    state->in);
+}
+
+/*
+ * Apply what the hook owes a packet of @c travelling @dir: the destination
+ * before routing (@out false), the source after.
+ */
+static unsigned int step(struct nfhp_net *hn, struct sk_buff *skb,
+			 const struct nfhp_pkt *p, const struct nfhp_conn *c,
+			 enum nfhp_dir dir, const struct nf_hook_state *state,
+			 bool out)
+{
+	const struct nfhp_tuple *o = &c->th[NFHP_DIR_ORIG].t;
+	const struct nfhp_tuple *r = &c->th[NFHP_DIR_REPLY].t;
+	__be32 addr;
+	__be16 port;
+	int err;
+
+	if (!out) {
+		addr = dir == NFHP_DIR_ORIG ? r->src : o->src;
+		port = dir == NFHP_DIR_ORIG ? r->sport : o->sport;
+		if (addr == p->t.dst && port == p->t.dport)
+			return NF_ACCEPT;
+	} else {
+		addr = dir == NFHP_DIR_ORIG ? r->dst : o->dst;
+		port = dir == NFHP_DIR_ORIG ? r->dport : o->dport;
+		if (addr == p->t.src && port == p->t.sport)
+			return NF_ACCEPT;
+	}
+	if (p->icmp_err && !nfhp_xlate_icmp_csum_ok(skb, p, state->hook))
+		return NF_ACCEPT;
+	if (nfhp_xlate(skb, p, out, addr, port))
+		return NF_DROP;
+	if (p->icmp_err && out)
+		nfhp_stat_inc(hn, NFHP_STAT_XLATE_ICMP);
+	if (!out && addr != p->t.dst) {
+		err = reroute(skb, state);
+		if (err)
+			return NF_DROP_ERR(err);
+	}
+	return NF_ACCEPT;
+}
+
+/* Whether the server would answer @client directly, not through us. */
+static bool reflect_needed(struct net *net, __be32 client,
+			   const struct net_device *out)
+{
+	struct flowi4 fl4 = { .daddr = client };
+	struct rtable *rt;
+	bool direct;
+
+	rt = ip_route_output_key(net, &fl4);
+	if (IS_ERR(rt))
+		return false;
+	direct = rt->dst.dev == out && !rt->rt_uses_gateway &&
+		 rt->rt_type == RTN_UNICAST;
+	ip_rt_put(rt);
+	return direct;
+}
+
+static __be32 masquerade_addr(const struct net_device *out,
+			      const struct rtable *rt, __be32 daddr)
+{
+	return inet_select_addr(out, rt_nexthop(rt, daddr), RT_SCOPE_UNIVERSE);
+}
+
+/*
+ * Choose the SNAT of new connection @c, whose first packet leaves through
+ * @out on route @rt: an SNAT rule, else reflection.  -EADDRNOTAVAIL if the
+ * chosen address does not exist.
+ */
+static int snat_choose(struct nfhp_net *hn, struct nfhp_conn *c,
+		       const struct rtable *rt, const struct net_device *out)
+{
+	const struct nfhp_tuple *o = &c->th[NFHP_DIR_ORIG].t;
+	struct nfhp_tuple *r = &c->th[NFHP_DIR_REPLY].t;
+	const struct nfhp_snat_rule *sr;
+	__be32 addr = 0;
+
+	sr = nfhp_snat_lookup(hn, c->proto, o->src, r->src, r->sport, out);
+	if (sr && nfhp_snat_get(sr)) {
+		c->snat = sr;
+		if (sr->flags & NFHP_SNAT_F_MASQUERADE)
+			addr = masquerade_addr(out, rt, r->src);
+		else
+			addr = sr->to;
+		if (!addr)
+			return -EADDRNOTAVAIL;
+		if (addr == o->src) {
+			nfhp_snat_put(sr);
+			c->snat = NULL;
+			return 0;
+		}
+	} else if (c->dnat && !(c->dnat->flags & NFHP_DNAT_F_NOREFLECT) &&
+		   reflect_needed(hn->net, o->src, out)) {
+		if (c->dnat->flags & NFHP_DNAT_F_REFLECT_EXTERNAL)
+			addr = o->dst;
+		else
+			addr = inet_select_addr(out, r->src, RT_SCOPE_LINK);
+		if (!addr)
+			return -EADDRNOTAVAIL;
+		c->flags |= NFHP_CONN_F_REFLECTED;
+	}
+	if (addr && addr != o->src) {
+		r->dst = addr;
+		c->flags |= NFHP_CONN_F_SNAT;
+	}
+	return 0;
+}
+
+/*
+ * Insert new connection @c, choosing another SNAT port if the client's is
+ * taken.  Returns the connection the packet belongs to (@c or the one that
+ * another CPU inserted first) or NULL: @c is freed, drop the packet.
+ */
+static struct nfhp_conn *conn_add(struct nfhp_net *hn, struct nfhp_conn *c)
+{
+	struct nfhp_tuple *o = &c->th[NFHP_DIR_ORIG].t;
+	struct nfhp_tuple *r = &c->th[NFHP_DIR_REPLY].t;
+	struct nfhp_conn *w = NULL;
+	unsigned int tries = 0;
+	bool evicted = false;
+	int err;
+
+	for (;;) {
+		err = nfhp_conn_insert(hn, c, &w);
+		if (!err)
+			return c;
+		if (err == -EEXIST) {
+			/* Lost the race: the packet goes with the winner. */
+			nfhp_stat_inc(hn, NFHP_STAT_CLASH);
+			nfhp_conn_free(hn, c);
+			return w;
+		}
+		/* A closing connection in the way gives way, once. */
+		if (!evicted && w && nfhp_conn_closing(w)) {
+			nfhp_conn_kill(hn, w, true);
+			evicted = true;
+			continue;
+		}
+		/* Only a connection with an SNAT address can pick a port: a
+		 * port alone would not tell it apart after routing.
+		 */
+		if (err != -EADDRINUSE || r->dst == o->src ||
+		    tries++ >= NFHP_PORT_TRIES)
+			break;
+		do {
+			r->dport = htons(NFHP_PORT_MIN +
+				get_random_u32_below(NFHP_PORT_MAX -
+						     NFHP_PORT_MIN + 1));
+		} while (nfhp_conn_tuple_taken(hn, c->proto, r) &&
+			 tries++ < NFHP_PORT_TRIES);
+	}
+	nfhp_stat_inc(hn, NFHP_STAT_DROP_NO_PORT);
+	nfhp_conn_free(hn, c);
+	return NULL;
+}
+
+static struct nfhp_conn *conn_new(struct nfhp_net *hn, u8 proto)
+{
+	struct nfhp_conn *c = nfhp_conn_alloc(hn);
+
+	if (IS_ERR(c)) {
+		if (PTR_ERR(c) == -ENOSPC)
+			nfhp_stat_inc(hn, NFHP_STAT_DROP_TABLE_FULL);
+		return NULL;
+	}
+	c->proto = proto;
+	return c;
+}
+
+static void conn_start(struct nfhp_net *hn, struct nfhp_conn *c,
+		       const struct sk_buff *skb, const struct nfhp_pkt *p)
+{
+	nfhp_conn_init_state(c, skb, p->l4off);
+	c->timeout = (u32)jiffies +
+		     (u32)nfhp_conn_state_timeout(hn, c->proto, c->state);
+}
+
+static __be16 dnat_port(const struct nfhp_dnat_rule *r, __be16 dport)
+{
+	u16 port = ntohs(dport);
+
+	if (!r->to_port_min)
+		return dport;
+	if (r->to_port_max > r->to_port_min && port >= r->dport_min)
+		return htons(r->to_port_min + (port - r->dport_min));
+	return htons(r->to_port_min);
+}
+
+/* First packet before routing: a port forward? */
+static unsigned int new_in(struct nfhp_net *hn, struct sk_buff *skb,
+			   const struct nfhp_pkt *p,
+			   const struct nf_hook_state *state)
+{
+	const struct nfhp_dnat_rule *dr;
+	struct nfhp_tuple *o, *r;
+	struct nfhp_conn *c, *w;
+	struct rtable *rt;
+	int err;
+
+	dr = nfhp_dnat_lookup(hn, p->proto, p->t.src, p->t.dst, p->t.dport,
+			      state->in, true);
+	if (dr && (dr->flags & NFHP_DNAT_F_LOCAL) &&
+	    inet_addr_type(state->net, p->t.dst) != RTN_LOCAL)
+		dr = nfhp_dnat_lookup(hn, p->proto, p->t.src, p->t.dst,
+				      p->t.dport, state->in, false);
+	if (!dr) {
+		nfhp_stat_inc(hn, NFHP_STAT_LOOKUP_MISS);
+		return NF_ACCEPT;
+	}
+	if (!nfhp_conn_new_ok(p->proto, skb, p->l4off))
+		return NF_ACCEPT;
+	c = conn_new(hn, p->proto);
+	if (!c)
+		return NF_DROP;
+	if (!nfhp_dnat_get(dr)) {	/* being deleted right now */
+		nfhp_conn_free(hn, c);
+		return NF_ACCEPT;
+	}
+	c->dnat = dr;
+	o = &c->th[NFHP_DIR_ORIG].t;
+	r = &c->th[NFHP_DIR_REPLY].t;
+	*o = p->t;
+	r->src = dr->to;
+	r->sport = dnat_port(dr, p->t.dport);
+	r->dst = o->src;
+	r->dport = o->sport;
+	if (r->src != o->dst || r->sport != o->dport)
+		c->flags |= NFHP_CONN_F_DNAT;
+	if (state->hook == NF_INET_LOCAL_OUT)
+		c->flags |= NFHP_CONN_F_LOCAL_OUT;
+
+	/* DNAT and route now: the SNAT depends on the way out. */
+	if ((c->flags & NFHP_CONN_F_DNAT) &&
+	    (nfhp_xlate(skb, p, false, r->src, r->sport) ||
+	     reroute(skb, state)))
+		goto drop;
+	rt = skb_rtable(skb);
+	if (rt && rt->rt_type == RTN_UNICAST) {
+		err = snat_choose(hn, c, rt, rt->dst.dev);
+		if (err)
+			goto drop;
+	}
+	if (!(c->flags & (NFHP_CONN_F_DNAT | NFHP_CONN_F_SNAT))) {
+		nfhp_conn_free(hn, c);	/* a rule to itself: nothing to do */
+		return NF_ACCEPT;
+	}
+	conn_start(hn, c, skb, p);
+	w = conn_add(hn, c);
+	if (!w)
+		return NF_DROP;
+	count_packet(hn, w, NFHP_DIR_ORIG, skb, w == c);
+	return NF_ACCEPT;
+drop:
+	nfhp_conn_free(hn, c);
+	return NF_DROP;
+}
+
+/* First packet after routing, not port forwarded: an SNAT rule? */
+static unsigned int new_out(struct nfhp_net *hn, struct sk_buff *skb,
+			    const struct nfhp_pkt *p,
+			    const struct nf_hook_state *state)
+{
+	const struct nfhp_snat_rule *sr;
+	const struct rtable *rt = skb_rtable(skb);
+	struct nfhp_conn *c, *w;
+	struct nfhp_tuple *r;
+	__be32 addr;
+
+	if (!rt || !state->out)
+		return NF_ACCEPT;
+	sr = nfhp_snat_lookup(hn, p->proto, p->t.src, p->t.dst, p->t.dport,
+			      state->out);
+	if (!sr || !nfhp_conn_new_ok(p->proto, skb, p->l4off))
+		return NF_ACCEPT;
+	if (sr->flags & NFHP_SNAT_F_MASQUERADE)
+		addr = masquerade_addr(state->out, rt, p->t.dst);
+	else
+		addr = sr->to;
+	if (!addr)
+		return NF_DROP;		/* as MASQUERADE without an address */
+	if (addr == p->t.src)
+		return NF_ACCEPT;
+	c = conn_new(hn, p->proto);
+	if (!c)
+		return NF_DROP;
+	if (!nfhp_snat_get(sr)) {
+		nfhp_conn_free(hn, c);
+		return NF_ACCEPT;
+	}
+	c->snat = sr;
+	c->th[NFHP_DIR_ORIG].t = p->t;
+	r = &c->th[NFHP_DIR_REPLY].t;
+	r->src = p->t.dst;
+	r->sport = p->t.dport;
+	r->dst = addr;
+	r->dport = p->t.sport;
+	c->flags |= NFHP_CONN_F_SNAT;
+	if (skb->sk)
+		c->flags |= NFHP_CONN_F_LOCAL_OUT;
+	conn_start(hn, c, skb, p);
+	w = conn_add(hn, c);
+	if (!w)
+		return NF_DROP;
+	count_packet(hn, w, NFHP_DIR_ORIG, skb, w == c);
+	return step(hn, skb, p, w, NFHP_DIR_ORIG, state, true);
+}
+
+static int parse(struct nfhp_net *hn, struct sk_buff *skb,
+		 struct nfhp_pkt *p)
+{
+	int err = nfhp_xlate_parse(skb, p);
+
+	/* Malformed packets pass untouched: the stack drops them. */
+	if (err == -EINVAL)
+		nfhp_stat_inc(hn, NFHP_STAT_DROP_MALFORMED);
+	return err;
+}
+
+/*
+ * Before routing (PREROUTING, LOCAL_OUT) destinations are rewritten, after
+ * routing (POSTROUTING, LOCAL_IN) sources.
+ */
+static unsigned int nfhp_hook(void *priv, struct sk_buff *skb,
+			      const struct nf_hook_state *state)
+{
+	struct nfhp_net *hn = nfhp_pernet(state->net);
+	bool out = state->hook == NF_INET_POST_ROUTING ||
+		   state->hook == NF_INET_LOCAL_IN;
+	struct nfhp_conn *c;
+	struct nfhp_pkt p;
+	enum nfhp_dir dir;
+	bool other;
+
+	if (parse(hn, skb, &p))
+		return NF_ACCEPT;
+	c = nfhp_conn_lookup(hn, p.proto, &p.t,
+			     out ? NFHP_STAGE_OUT : NFHP_STAGE_IN, &dir, &other);
+	if (!c) {
+		if (other || p.icmp_err || state->hook == NF_INET_LOCAL_IN)
+			return NF_ACCEPT;
+		if (out)
+			return new_out(hn, skb, &p, state);
+		return new_in(hn, skb, &p, state);
+	}
+	/* Every packet passes exactly one hook before routing. */
+	if (!out && !p.icmp_err) {
+		nfhp_conn_update(hn, c, dir, skb, p.l4off);
+		count_packet(hn, c, dir, skb, false);
+	}
+	return step(hn, skb, &p, c, dir, state, out);
+}
+
+/*
+ * Priorities, as nf_nat's (and IPVS's comments on theirs):
+ * - PREROUTING at NF_IP_PRI_NAT_DST (-100): after defrag (-400), conntrack
+ *   (-200) and mangle (-150, marks that steer our route lookup), before
+ *   filter (0) and routing, so the route is that of the new destination.
+ * - LOCAL_OUT at NF_IP_PRI_NAT_DST: the same for the router's own packets;
+ *   we reroute with ip_route_me_harder() after changing the destination,
+ *   and filter OUTPUT (0) sees the translated packet.
+ * - POSTROUTING at NF_IP_PRI_NAT_SRC (100): after filter and mangle, last
+ *   before the packet leaves (conntrack confirms at INT_MAX after us).
+ * - LOCAL_IN at NF_IP_PRI_NAT_SRC: after filter INPUT (0), so the filter
+ *   sees the reply as the server sent it, as with nf_nat; un-DNAT of
+ *   replies delivered to the router itself.
+ */
+static const struct nf_hook_ops nfhp_ops[] = {
+	{
+		.hook		= nfhp_hook,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_PRE_ROUTING,
+		.priority	= NF_IP_PRI_NAT_DST,
+	},
+	{
+		.hook		= nfhp_hook,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_LOCAL_OUT,
+		.priority	= NF_IP_PRI_NAT_DST,
+	},
+	{
+		.hook		= nfhp_hook,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_POST_ROUTING,
+		.priority	= NF_IP_PRI_NAT_SRC,
+	},
+	{
+		.hook		= nfhp_hook,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_LOCAL_IN,
+		.priority	= NF_IP_PRI_NAT_SRC,
+	},
+};
+
+/*
+ * Register the namespace's hooks (and IPv4 defrag: a port forward must see
+ * the ports of the first fragment's datagram) when it gets its first rule.
+ * They stay until the namespace goes: connections outlive their rules.
+ */
+int nfhp_hooks_sync(struct nfhp_net *hn)
+{
+	struct nfhp_conn_table *ct = hn->conns;
+	int err;
+
+	lockdep_assert_held(&hn->lock);
+	if (ct->hooks_on || nfhp_rules_empty(hn))
+		return 0;
+	err = nfhp_conn_table_alloc(hn);
+	if (err)
+		goto err_table;
+	err = nf_defrag_ipv4_enable(hn->net);
+	if (err)
+		goto err_defrag;
+	err = nf_register_net_hooks(hn->net, nfhp_ops, ARRAY_SIZE(nfhp_ops));
+	if (err)
+		goto err_hooks;
+	ct->hooks_on = true;
+	return 0;
+
+err_hooks:
+	nf_defrag_ipv4_disable(hn->net);
+err_defrag:
+err_table:
+	return err;
+}
+
+void nfhp_hooks_net_exit(struct nfhp_net *hn)
+{
+	struct nfhp_conn_table *ct = hn->conns;
+
+	if (!ct->hooks_on)
+		return;
+	nf_unregister_net_hooks(hn->net, nfhp_ops, ARRAY_SIZE(nfhp_ops));
+	nf_defrag_ipv4_disable(hn->net);
+	ct->hooks_on = false;
+}

@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Seed 004: MikroTik's hairpin NAT example.
+#
+#   [inet] 2.2.2.2 ---- WAN 1.1.1.1 [r] LAN 192.168.1.1
+#                                     |
+#                               [sw] br0 (switch)
+#                                |              |
+#              [srv] 192.168.1.2:80     [lan] 192.168.1.10
+#
+#   dnat add dst 1.1.1.1 proto tcp dport 80 to 192.168.1.2
+#   snat add oif WAN masquerade
+#
+# The Internet client reaches the server, which sees 2.2.2.2; the LAN
+# client reaches it through 1.1.1.1 (reflection) and the server sees the
+# router, 192.168.1.1 (1.1.1.1 with reflect-src external); LAN hosts going
+# out are masqueraded to 1.1.1.1; with noreflect the LAN client fails, the
+# seed's broken case.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/topo.sh"
+require python3 ss
+[ -x "$HAIRPIN" ] || skip "hairpin not built"
+
+topo_004 ""
+serve srv tcp 0.0.0.0 80
+serve inet tcp 0.0.0.0 8080
+
+check "dnat rule" hp r dnat add dst 1.1.1.1 proto tcp dport 80 to 192.168.1.2
+check "snat rule" hp r snat add oif WAN masquerade
+
+check_eq "Internet client: server sees it" 2.2.2.2 "$(saw inet tcp 1.1.1.1 80)"
+check_eq "LAN client through 1.1.1.1: server sees the router" \
+	192.168.1.1 "$(saw lan tcp 1.1.1.1 80)"
+check_eq "LAN host going out is masqueraded" 1.1.1.1 \
+	"$(saw lan tcp 2.2.2.2 8080)"
+
+conns=$(hp r conn list)
+echo "$conns" | sed 's/^/#   /'
+check "conn list: hairpin connection's original tuple" \
+	grep -q "192.168.1.10:[0-9]* *-> *1.1.1.1:80" <<< "$conns"
+check "conn list: its reply tuple" \
+	grep -q "192.168.1.2:80 *-> *192.168.1.1:[0-9]*" <<< "$conns"
+check "conn list: the masqueraded connection" \
+	grep -q "2.2.2.2:8080 *-> *1.1.1.1:[0-9]*" <<< "$conns"
+
+check "reflect-src external" sh -c \
+	"$HAIRPIN -n $pfx""r dnat del dst 1.1.1.1 proto tcp dport 80 &&
+	 $HAIRPIN -n $pfx""r dnat add dst 1.1.1.1 proto tcp dport 80 to 192.168.1.2 reflect-src external"
+check_eq "LAN client, reflect-src external: server sees 1.1.1.1" \
+	1.1.1.1 "$(saw lan tcp 1.1.1.1 80)"
+check_eq "Internet client still sees itself" 2.2.2.2 "$(saw inet tcp 1.1.1.1 80)"
+
+check "noreflect" sh -c \
+	"$HAIRPIN -n $pfx""r dnat del dst 1.1.1.1 proto tcp dport 80 &&
+	 $HAIRPIN -n $pfx""r dnat add dst 1.1.1.1 proto tcp dport 80 to 192.168.1.2 noreflect"
+check_fails "LAN client fails without reflection (seed 003)" \
+	ask lan tcp 1.1.1.1 80 -t 2
+check_eq "Internet client works without reflection" 2.2.2.2 \
+	"$(saw inet tcp 1.1.1.1 80)"
+
+hp r stats | sed 's/^/#   /'
+exit $ksft_pass
