@@ -15,7 +15,7 @@
 #   topologies: topo_004, topo_000, topo_001 (topo.sh), tags h and k
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/topo.sh"
-require python3 ss iptables-nft
+require ss iptables-nft
 [ -x "$HAIRPIN" ] || skip "hairpin not built"
 h=h
 k=k

@@ -17,7 +17,7 @@
 # forward looks at it and arrives whole.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/topo.sh"
-require python3 ss
+require ss
 [ -x "$HAIRPIN" ] || skip "hairpin not built"
 
 topo_004 ""

@@ -20,7 +20,7 @@
 # SNAT rule the LAN client fails (the seed's first story).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/topo.sh"
-require python3 ss
+require ss
 [ -x "$HAIRPIN" ] || skip "hairpin not built"
 
 topo_000 ""

@@ -20,7 +20,7 @@
 # is kept (192.168.0.2); the Internet host's too (123.45.6.7).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/topo.sh"
-require python3 ss
+require ss
 [ -x "$HAIRPIN" ] || skip "hairpin not built"
 
 topo_001 ""

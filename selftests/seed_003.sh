@@ -16,7 +16,7 @@
 # reflection on, the LAN client's works too.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/topo.sh"
-require python3 ss tcpdump
+require ss tcpdump
 [ -x "$HAIRPIN" ] || skip "hairpin not built"
 
 topo_004 ""

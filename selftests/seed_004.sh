@@ -19,7 +19,7 @@
 # seed's broken case.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/topo.sh"
-require python3 ss
+require ss
 [ -x "$HAIRPIN" ] || skip "hairpin not built"
 
 topo_004 ""

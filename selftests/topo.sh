@@ -8,11 +8,12 @@
 # in one boot.
 #
 # Helpers:
-#   serve NS tcp|udp ADDR PORT     start a peer.py server, wait until it listens
-#   ask NS tcp|udp ADDR PORT [..]  run a peer.py client, print the answer
+#   serve NS tcp|udp ADDR PORT     start an nfhp_peer server, wait until it listens
+#   ask NS tcp|udp ADDR PORT [..]  run an nfhp_peer client, print the answer
 #   saw NS tcp|udp ADDR PORT       the address the server saw (or nothing)
 
-PEER="python3 $NFHP_ROOT/selftests/peer.py"
+PEER=$NFHP_ROOT/selftests/nfhp_peer
+[ -x "$PEER" ] || skip "nfhp_peer not built (make -C selftests)"
 
 # veth NS1 IF1 NS2 IF2: a veth pair between two namespaces, both ends up.
 veth() {

@@ -8,7 +8,7 @@
 #   (seed 004, twice: tags a and b)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/topo.sh"
-require python3 ss
+require ss
 [ -x "$HAIRPIN" ] || skip "hairpin not built"
 
 setup() {
