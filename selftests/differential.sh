@@ -110,4 +110,12 @@ for a in 100.0.0.254 172.16.0.254 192.168.0.254; do
 	same "001 trusted client via $a" tcli tcp $a 80
 done
 same "001 Internet host" inet tcp 100.0.0.254 80
+
+# Per-connection memory: our slab object against nf_conntrack's, whose NAT
+# extension comes on top in kmalloc.  (SLUB's sysfs names merged caches.)
+ours=$(cat /sys/kernel/slab/nfhp_conn/object_size)
+theirs=$(cat /sys/kernel/slab/nf_conntrack/object_size)
+log "bytes per connection: nf_hairpin $ours, nf_conntrack $theirs (+ its NAT extension)"
+[ -n "$ours" ] && [ -n "$theirs" ] || fail "no slab figures: \`$ours' \`$theirs'"
+[ "$ours" -lt "$theirs" ] || fail "nfhp_conn ($ours) not smaller than nf_conn ($theirs)"
 exit $ksft_pass

@@ -34,6 +34,11 @@ check_eq "LAN client through 1.1.1.1: server sees the router" \
 	192.168.1.1 "$(saw lan tcp 1.1.1.1 80)"
 check_eq "LAN host going out is masqueraded" 1.1.1.1 \
 	"$(saw lan tcp 2.2.2.2 8080)"
+# The router's own connection to its forwarded address is DNAT'd in
+# LOCAL_OUT, as iptables' OUTPUT DNAT would (nothing listens on the
+# router's port 80: without it, the connection is refused).
+check_eq "the router itself through 1.1.1.1 (LOCAL_OUT)" 1.1.1.1 \
+	"$(saw r tcp 1.1.1.1 80)"
 
 conns=$(hp r conn list)
 echo "$conns" | sed 's/^/#   /'
