@@ -542,32 +542,91 @@ int nfhp_conn_fill(struct sk_buff *skb, const struct nfhp_conn *c)
 }
 
 /*
- * One message per connection.  cb->args[0]: the bucket to go on with,
- * cb->args[1]: how many connections of it were sent already.  Entries that
- * come and go during a dump may be missed or seen twice, as with
- * nf_conntrack; a flush marks the dump inconsistent.
+ * Where a dump goes on: the ORIG tuple and protocol of the last connection
+ * sent, in cb->args[2..3], valid if cb->args[4].  A chain only ever grows
+ * at its head and keeps its order otherwise, so the connections still to
+ * send are those after that one, whatever came or went before it.
+ */
+static void dump_mark(struct netlink_callback *cb, const struct nfhp_conn *c)
+{
+	const struct nfhp_tuple *t = &c->th[NFHP_DIR_ORIG].t;
+
+	cb->args[2] = (long)((u64)(__force u32)t->src << 32 |
+			     (__force u32)t->dst);
+	cb->args[3] = (long)((u64)c->proto << 32 |
+			     (u32)(__force u16)t->sport << 16 |
+			     (__force u16)t->dport);
+	cb->args[4] = 1;
+}
+
+static bool dump_is_mark(const struct netlink_callback *cb,
+			 const struct nfhp_conn *c)
+{
+	const struct nfhp_tuple *t = &c->th[NFHP_DIR_ORIG].t;
+
+	return (u64)cb->args[2] == ((u64)(__force u32)t->src << 32 |
+				    (__force u32)t->dst) &&
+	       (u64)cb->args[3] == ((u64)c->proto << 32 |
+				    (u32)(__force u16)t->sport << 16 |
+				    (__force u16)t->dport);
+}
+
+/* Whether the last connection sent is still in chain @head.  Under RCU. */
+static bool dump_mark_in(const struct netlink_callback *cb,
+			 struct hlist_head *head)
+{
+	struct hlist_node *n;
+
+	conn_for_each_rcu(n, head)
+		if (*(u8 *)(n + 1) == NFHP_NODE_ORIG &&
+		    dump_is_mark(cb, nfhp_conn_of(n)))
+			return true;
+	return false;
+}
+
+/*
+ * One message per connection.  cb->args[0]: the bucket to go on with;
+ * cb->args[1]: how many connections of it were passed already, the resume
+ * point if the last one sent (cb->args[2..4], dump_mark()) has gone since.
+ * A connection that stays for the whole dump is sent exactly once, unless
+ * the one sent last before it went away in between; connections that come
+ * and go during a dump may be missed, as with nf_conntrack.  A flush marks
+ * the dump inconsistent.
  */
 int nfhp_conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct nfhp_net *hn = nfhp_pernet(sock_net(skb->sk));
 	struct nfhp_conn_table *ct = hn->conns;
 	unsigned long b = cb->args[0], skip = cb->args[1];
+	const struct nfhp_conn *last = NULL;
+	bool seek = cb->args[4], mark_in, passed;
 	unsigned long idx = 0;
 
 	cb->seq = atomic_read(&ct->gen) + 1;
 	if (!ct->buckets)
 		return 0;
 	rcu_read_lock();
-	for (; b <= ct->hmask; b++, skip = 0) {
+	for (; b <= ct->hmask; b++, skip = 0, seek = false) {
 		struct hlist_node *n;
 
+		/* Resuming: skip up to the mark, or @skip if it has gone. */
+		mark_in = seek && dump_mark_in(cb, &ct->buckets[b]);
+		passed = !mark_in;
 		idx = 0;
+		last = NULL;
 		conn_for_each_rcu(n, &ct->buckets[b]) {
+			const struct nfhp_conn *c;
 			void *hdr;
 
 			if (*(u8 *)(n + 1) != NFHP_NODE_ORIG)
 				continue;
-			if (idx++ < skip)
+			c = nfhp_conn_of(n);
+			idx++;
+			if (!passed) {
+				passed = dump_is_mark(cb, c);
+				continue;
+			}
+			if (seek && !mark_in && idx <= skip)
 				continue;
 			hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 					  cb->nlh->nlmsg_seq, &nfhp_genl_family,
@@ -575,21 +634,27 @@ int nfhp_conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			if (!hdr)
 				goto full;
 			genl_dump_check_consistent(cb, hdr);
-			if (nfhp_conn_fill(skb, nfhp_conn_of(n))) {
+			if (nfhp_conn_fill(skb, c)) {
 				genlmsg_cancel(skb, hdr);
 				goto full;
 			}
 			genlmsg_end(skb, hdr);
+			last = c;
 		}
 	}
 	rcu_read_unlock();
 	cb->args[0] = b;
 	cb->args[1] = 0;
+	cb->args[4] = 0;
 	return skb->len;
 full:
-	rcu_read_unlock();
 	cb->args[0] = b;
 	cb->args[1] = idx - 1;
+	if (last)
+		dump_mark(cb, last);
+	else
+		cb->args[4] = seek;	/* nothing sent: the same resume point */
+	rcu_read_unlock();
 	return skb->len;
 }
 

@@ -15,6 +15,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 NLTEST=$here/nfhp_nl_test
 N=${NFHP_MANY:-10000}
+on_debug_kernel && N=${NFHP_MANY:-2000}
 
 require ip python3 setpriv unshare
 [ -x "$NLTEST" ] || skip "nfhp_nl_test not built (make -C selftests)"

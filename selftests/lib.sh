@@ -80,3 +80,9 @@ check_eq() {
 }
 
 module_loaded() { [ -d /sys/module/nf_hairpin ]; }
+
+# The debug kernel (KASAN, lockdep, kmemleak) under QEMU's TCG is about five
+# times slower than the stock one: the scale tests run there at a smaller
+# size (the same code paths, looking for memory and locking bugs), and the
+# full-size figures are asserted on the stock kernel.
+on_debug_kernel() { [ "${NFHP_KERNEL:-}" = debug ]; }

@@ -18,6 +18,8 @@ else
 	read -r -a tests < <(make -s -C "$here" --no-print-directory print-tests)
 fi
 timeout=$(sed -n 's/^timeout=//p' "$here/settings")
+# The debug kernel under TCG is several times slower.
+[ "${NFHP_KERNEL:-}" = debug ] && timeout=$((timeout * 2))
 
 export NFHP_KO=$ko
 pass=0

@@ -24,7 +24,9 @@ ip link set lo up
 exec 1>/dev/ttyS1 2>&1
 stty -F /dev/ttyS1 -onlcr 2>/dev/null
 
+set -a
 . "$out/env"
+set +a
 # Forget whatever boot itself left unreferenced: only what the command
 # leaks counts.
 [ -w /sys/kernel/debug/kmemleak ] && echo clear > /sys/kernel/debug/kmemleak
