@@ -170,9 +170,11 @@ install_check() {
 
 # vm_start KERNEL MODULE: run every selftest in a VM, in the background.
 vm_start() {
-	local kernel=$1 ko=$2
+	local kernel=$1 ko=$2 limit=2400
+	# The debug kernel under TCG is about five times slower.
+	[ "$kernel" = debug ] && limit=4800
 	(
-		tools/vm/run.sh -k "$kernel" -t "${NFHP_VM_TIMEOUT:-2400}" \
+		tools/vm/run.sh -k "$kernel" -t "${NFHP_VM_TIMEOUT:-$limit}" \
 			-l "$logs/vm-$kernel.klog" -- selftests/run_tests.sh "$ko" \
 			> "$logs/vm-$kernel.out" 2> "$logs/vm-$kernel.err"
 		echo $? > "$logs/vm-$kernel.rc"
