@@ -491,12 +491,13 @@ int nfhp_hooks_sync(struct nfhp_net *hn)
 	lockdep_assert_held(&hn->lock);
 	if (ct->hooks_on || nfhp_rules_empty(hn))
 		return 0;
+	/* The table stays allocated on failure: it goes with the namespace. */
 	err = nfhp_conn_table_alloc(hn);
 	if (err)
-		goto err_table;
+		return err;
 	err = nf_defrag_ipv4_enable(hn->net);
 	if (err)
-		goto err_defrag;
+		return err;
 	err = nf_register_net_hooks(hn->net, nfhp_ops, ARRAY_SIZE(nfhp_ops));
 	if (err)
 		goto err_hooks;
@@ -505,8 +506,6 @@ int nfhp_hooks_sync(struct nfhp_net *hn)
 
 err_hooks:
 	nf_defrag_ipv4_disable(hn->net);
-err_defrag:
-err_table:
 	return err;
 }
 

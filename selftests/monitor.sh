@@ -16,7 +16,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/topo.sh"
 require ss jq
-[ -x "$HAIRPIN" ] || skip "hairpin not built"
 
 out=$(mktemp -d)
 mon_pids=()

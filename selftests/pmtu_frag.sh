@@ -18,7 +18,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/topo.sh"
 require ss
-[ -x "$HAIRPIN" ] || skip "hairpin not built"
 
 topo_004 ""
 ip -n "$pfx"r route add 192.168.1.2/32 dev LAN mtu 1280

@@ -35,9 +35,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/topo.sh"
 require jq
-[ -x "$HAIRPIN" ] || skip "hairpin not built"
-FLOOD=$NFHP_ROOT/selftests/nfhp_flood
-[ -x "$FLOOD" ] || skip "nfhp_flood not built (make -C selftests)"
+require_flood
 
 # A timing test: on the debug kernel it would time KASAN and lockdep.
 on_debug_kernel && skip "timing test, run on the stock kernel only"

@@ -16,9 +16,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/topo.sh"
 require ss jq
-[ -x "$HAIRPIN" ] || skip "hairpin not built"
-FLOOD=$NFHP_ROOT/selftests/nfhp_flood
-[ -x "$FLOOD" ] || skip "nfhp_flood not built (make -C selftests)"
+require_flood
 
 topo_004 ""
 serve srv udp 0.0.0.0 5353

@@ -14,6 +14,11 @@
 
 PEER=$NFHP_ROOT/selftests/nfhp_peer
 [ -x "$PEER" ] || skip "nfhp_peer not built (make -C selftests)"
+[ -x "$HAIRPIN" ] || skip "hairpin not built (make cli)"
+FLOOD=$NFHP_ROOT/selftests/nfhp_flood
+require_flood() {
+	[ -x "$FLOOD" ] || skip "nfhp_flood not built (make -C selftests)"
+}
 
 # veth NS1 IF1 NS2 IF2: a veth pair between two namespaces, both ends up.
 veth() {
