@@ -87,7 +87,7 @@ clean:
 help:
 	@echo "make               build nf_hairpin.ko (KDIR=$(KDIR)) and the hairpin command"
 	@echo "make check         install what is missing, then build, lint and test in QEMU"
-	@echo "make demo          seed 004's story, in a VM"
+	@echo "make demo          MikroTik's hairpin NAT example, in a VM"
 	@echo "make install       module to /lib/modules/KVER/updates, hairpin to $(BINDIR)"
 	@echo "make dkms-install  register with DKMS, build and install"
 	@echo "make deps          install build and test dependencies from Debian"

@@ -175,7 +175,7 @@ static void test_fields(void)
 	   r->dst == A("100.0.0.254") && r->proto == IPPROTO_TCP &&
 	   r->dport_min == 80 && r->dport_max == 80 &&
 	   r->to == A("172.16.0.1") && r->flags == 0,
-	   "seed 001 dnat: every field");
+	   "three networks dnat: every field");
 
 	parse("snat add src 172.16.0.0/24 dst 172.16.0.0/24 to 172.16.0.254",
 	      &req, &err);
@@ -184,7 +184,7 @@ static void test_fields(void)
 	   r->src == A("172.16.0.0") && r->src_plen == 24 &&
 	   r->dst == A("172.16.0.0") && r->dst_plen == 24 &&
 	   r->to == A("172.16.0.254") && !r->flags,
-	   "seed 001 snat: prefixes and target");
+	   "three networks snat: prefixes and target");
 
 	parse("dnat add dst local proto tcp dport 80 to 172.16.0.1", &req,
 	      &err);
