@@ -8,7 +8,6 @@
 
 #include <linux/atomic.h>
 #include <linux/bits.h>
-#include <linux/jiffies.h>
 #include <linux/list.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
@@ -176,31 +175,6 @@ static inline void nfhp_conn_post(const struct nfhp_conn *c,
 	t->sport = c->th[NFHP_DIR_REPLY].t.sport;
 	t->dst = c->th[NFHP_DIR_ORIG].t.src;
 	t->dport = c->th[NFHP_DIR_ORIG].t.sport;
-}
-
-/* State and timeouts (proto.c). */
-struct sk_buff;
-void nfhp_conn_init_state(struct nfhp_conn *c, const struct sk_buff *skb,
-			  unsigned int l4off);
-bool nfhp_conn_new_ok(u8 proto, const struct sk_buff *skb,
-		      unsigned int l4off);
-void nfhp_conn_update(struct nfhp_net *hn, struct nfhp_conn *c,
-		      enum nfhp_dir dir, const struct sk_buff *skb,
-		      unsigned int l4off);
-unsigned long nfhp_conn_state_timeout(struct nfhp_net *hn, u8 proto,
-				      u8 state);
-bool nfhp_conn_closing(const struct nfhp_conn *c);
-
-static inline void nfhp_conn_set_timeout(struct nfhp_conn *c,
-					 unsigned long tmo)
-{
-	u32 t = (u32)jiffies + (u32)tmo;
-
-	/* Write only when it moves by more than a second: a busy connection
-	 * does not bounce its cache line between CPUs on every packet.
-	 */
-	if (abs((s32)(t - READ_ONCE(c->timeout))) > HZ)
-		WRITE_ONCE(c->timeout, t);
 }
 
 #endif /* _NFHP_CONN_H */

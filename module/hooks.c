@@ -52,6 +52,7 @@
 #include "rules.h"
 #include "datapath.h"
 #include "conn.h"
+#include "state.h"
 #include "hooks.h"
 #include "xlate.h"
 
@@ -218,7 +219,7 @@ static struct nfhp_conn *conn_add(struct nfhp_net *hn, struct nfhp_conn *c)
 			return w;
 		}
 		/* A closing connection in the way gives way, once. */
-		if (!evicted && w && nfhp_conn_closing(w)) {
+		if (!evicted && w && nfhp_state_closing(w)) {
 			nfhp_conn_kill(hn, w, true);
 			evicted = true;
 			continue;
@@ -254,14 +255,6 @@ static struct nfhp_conn *conn_new(struct nfhp_net *hn, u8 proto)
 	return c;
 }
 
-static void conn_start(struct nfhp_net *hn, struct nfhp_conn *c,
-		       const struct sk_buff *skb, const struct nfhp_pkt *p)
-{
-	nfhp_conn_init_state(c, skb, p->l4off);
-	c->timeout = (u32)jiffies +
-		     (u32)nfhp_conn_state_timeout(hn, c->proto, c->state);
-}
-
 static __be16 dnat_port(const struct nfhp_dnat_rule *r, __be16 dport)
 {
 	u16 port = ntohs(dport);
@@ -294,7 +287,7 @@ static unsigned int new_in(struct nfhp_net *hn, struct sk_buff *skb,
 		nfhp_stat_inc(hn, NFHP_STAT_LOOKUP_MISS);
 		return NF_ACCEPT;
 	}
-	if (!nfhp_conn_new_ok(p->proto, skb, p->l4off))
+	if (!nfhp_state_new_ok(p->proto, skb, p->l4off))
 		return NF_ACCEPT;
 	c = conn_new(hn, p->proto);
 	if (!c)
@@ -331,7 +324,7 @@ static unsigned int new_in(struct nfhp_net *hn, struct sk_buff *skb,
 		nfhp_conn_free(hn, c);	/* a rule to itself: nothing to do */
 		return NF_ACCEPT;
 	}
-	conn_start(hn, c, skb, p);
+	nfhp_state_start(hn, c);
 	w = conn_add(hn, c);
 	if (!w)
 		return NF_DROP;
@@ -357,7 +350,7 @@ static unsigned int new_out(struct nfhp_net *hn, struct sk_buff *skb,
 		return NF_ACCEPT;
 	sr = nfhp_snat_lookup(hn, p->proto, p->t.src, p->t.dst, p->t.dport,
 			      state->out);
-	if (!sr || !nfhp_conn_new_ok(p->proto, skb, p->l4off))
+	if (!sr || !nfhp_state_new_ok(p->proto, skb, p->l4off))
 		return NF_ACCEPT;
 	if (sr->flags & NFHP_SNAT_F_MASQUERADE)
 		addr = masquerade_addr(state->out, rt, p->t.dst);
@@ -384,7 +377,7 @@ static unsigned int new_out(struct nfhp_net *hn, struct sk_buff *skb,
 	c->flags |= NFHP_CONN_F_SNAT;
 	if (skb->sk)
 		c->flags |= NFHP_CONN_F_LOCAL_OUT;
-	conn_start(hn, c, skb, p);
+	nfhp_state_start(hn, c);
 	w = conn_add(hn, c);
 	if (!w)
 		return NF_DROP;
@@ -431,7 +424,7 @@ static unsigned int nfhp_hook(void *priv, struct sk_buff *skb,
 	}
 	/* Every packet passes exactly one hook before routing. */
 	if (!out && !p.icmp_err) {
-		nfhp_conn_update(hn, c, dir, skb, p.l4off);
+		nfhp_state_update(hn, c, dir, skb, p.l4off);
 		count_packet(hn, c, dir, skb, false);
 	}
 	return step(hn, skb, &p, c, dir, state, out);

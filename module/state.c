@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * nf_hairpin protocol state: just enough TCP tracking to pick a timeout
- * (no window tracking: the end hosts check sequence numbers), UDP replied
- * or not, ICMP echo.
+ * nf_hairpin connection state and timeouts: just enough TCP tracking to
+ * pick a timeout (no window tracking: the end hosts check sequence numbers),
+ * UDP replied or not, ICMP echo.
  *
  * New TCP connections start only with a SYN (no ACK, no RST): a stray ACK
  * or RST that matches a port forward passes untranslated and creates
@@ -20,6 +20,7 @@
 
 #include "nf_hairpin.h"
 #include "conn.h"
+#include "state.h"
 
 /* RST: the connection is gone, keep it briefly for stragglers. */
 #define NFHP_TCP_CLOSE_TIMEOUT	(10 * HZ)
@@ -31,8 +32,8 @@ static const struct tcphdr *tcp_hdr_at(const struct sk_buff *skb,
 	return (const struct tcphdr *)(skb_network_header(skb) + l4off);
 }
 
-bool nfhp_conn_new_ok(u8 proto, const struct sk_buff *skb,
-		      unsigned int l4off)
+bool nfhp_state_new_ok(u8 proto, const struct sk_buff *skb,
+		       unsigned int l4off)
 {
 	const struct tcphdr *th;
 
@@ -42,19 +43,15 @@ bool nfhp_conn_new_ok(u8 proto, const struct sk_buff *skb,
 	return th->syn && !th->ack && !th->rst && !th->fin;
 }
 
-void nfhp_conn_init_state(struct nfhp_conn *c, const struct sk_buff *skb,
-			  unsigned int l4off)
+static u8 state_initial(u8 proto)
 {
-	switch (c->proto) {
+	switch (proto) {
 	case IPPROTO_TCP:
-		c->state = NFHP_CONN_S_SYN_SENT;
-		break;
+		return NFHP_CONN_S_SYN_SENT;
 	case IPPROTO_UDP:
-		c->state = NFHP_CONN_S_UDP_UNREPLIED;
-		break;
+		return NFHP_CONN_S_UDP_UNREPLIED;
 	default:
-		c->state = NFHP_CONN_S_NONE;
-		break;
+		return NFHP_CONN_S_NONE;
 	}
 }
 
@@ -102,8 +99,7 @@ static u8 tcp_next(u8 old, enum nfhp_dir dir, const struct tcphdr *th)
 	return old;
 }
 
-unsigned long nfhp_conn_state_timeout(struct nfhp_net *hn, u8 proto,
-				      u8 state)
+static unsigned long state_timeout(struct nfhp_net *hn, u8 proto, u8 state)
 {
 	switch (proto) {
 	case IPPROTO_TCP:
@@ -125,7 +121,7 @@ unsigned long nfhp_conn_state_timeout(struct nfhp_net *hn, u8 proto,
 	}
 }
 
-bool nfhp_conn_closing(const struct nfhp_conn *c)
+bool nfhp_state_closing(const struct nfhp_conn *c)
 {
 	u8 s = READ_ONCE(c->state);
 
@@ -133,9 +129,26 @@ bool nfhp_conn_closing(const struct nfhp_conn *c)
 	       (s == NFHP_CONN_S_TIME_WAIT || s == NFHP_CONN_S_CLOSE);
 }
 
-void nfhp_conn_update(struct nfhp_net *hn, struct nfhp_conn *c,
-		      enum nfhp_dir dir, const struct sk_buff *skb,
-		      unsigned int l4off)
+void nfhp_state_start(struct nfhp_net *hn, struct nfhp_conn *c)
+{
+	c->state = state_initial(c->proto);
+	c->timeout = (u32)jiffies + (u32)state_timeout(hn, c->proto, c->state);
+}
+
+static void set_timeout(struct nfhp_conn *c, unsigned long tmo)
+{
+	u32 t = (u32)jiffies + (u32)tmo;
+
+	/* Write only when it moves by more than a second: a busy connection
+	 * does not bounce its cache line between CPUs on every packet.
+	 */
+	if (abs((s32)(t - READ_ONCE(c->timeout))) > HZ)
+		WRITE_ONCE(c->timeout, t);
+}
+
+void nfhp_state_update(struct nfhp_net *hn, struct nfhp_conn *c,
+		       enum nfhp_dir dir, const struct sk_buff *skb,
+		       unsigned int l4off)
 {
 	u8 old, new;
 
@@ -161,5 +174,5 @@ void nfhp_conn_update(struct nfhp_net *hn, struct nfhp_conn *c,
 		new = old;
 		break;
 	}
-	nfhp_conn_set_timeout(c, nfhp_conn_state_timeout(hn, c->proto, new));
+	set_timeout(c, state_timeout(hn, c->proto, new));
 }

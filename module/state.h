@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nf_hairpin connection state and timeouts (state.c).
+ */
+#ifndef _NFHP_STATE_H
+#define _NFHP_STATE_H
+
+#include "conn.h"
+
+struct sk_buff;
+
+/* Whether a packet may open a connection (TCP: a SYN only). */
+bool nfhp_state_new_ok(u8 proto, const struct sk_buff *skb,
+		       unsigned int l4off);
+/* A new connection's first state and its timeout. */
+void nfhp_state_start(struct nfhp_net *hn, struct nfhp_conn *c);
+/* A packet of @c travelling @dir: next state, timeout moved on. */
+void nfhp_state_update(struct nfhp_net *hn, struct nfhp_conn *c,
+		       enum nfhp_dir dir, const struct sk_buff *skb,
+		       unsigned int l4off);
+/* TCP in TIME_WAIT or CLOSE: may give way to a new connection. */
+bool nfhp_state_closing(const struct nfhp_conn *c);
+
+#endif /* _NFHP_STATE_H */
