@@ -195,7 +195,7 @@ static int config_cb(const struct nlmsghdr *nlh, void *data)
 	return hp_msg_get_config(nlh, data) < 0 ? MNL_CB_ERROR : MNL_CB_OK;
 }
 
-/* stats and timeout show: one answer, printed as an object */
+/* stats, timeout show and config show: one answer, printed as an object */
 static int run_show(const struct hp_req *req)
 {
 	bool stats = req->op == HP_OP_STATS;
@@ -214,7 +214,7 @@ static int run_show(const struct hp_req *req)
 	if (t && stats)
 		hp_print_stats(t, &st);
 	else if (t)
-		hp_print_config(t, &cfg);
+		hp_print_config(t, &cfg, req->cfg_groups);
 	return print_tbl(t);
 }
 
@@ -223,7 +223,8 @@ static int build_config(struct nlmsghdr *nlh, size_t size, const void *arg)
 	return hp_msg_put_config(nlh, size, arg);
 }
 
-static int run_timeout_set(const struct hp_req *req)
+/* timeout set and config set: the parser let only their settings in */
+static int run_config_set(const struct hp_req *req)
 {
 	struct hp_nl_req nr = {
 		.cmd = NFHP_CMD_CONFIG_SET,
@@ -372,7 +373,9 @@ static int (*const runs[HP_OP_MAX])(const struct hp_req *req) = {
 	[HP_OP_CONN_FLUSH]	= run_conn_flush,
 	[HP_OP_STATS]		= run_show,
 	[HP_OP_TIMEOUT_SHOW]	= run_show,
-	[HP_OP_TIMEOUT_SET]	= run_timeout_set,
+	[HP_OP_TIMEOUT_SET]	= run_config_set,
+	[HP_OP_CONFIG_SHOW]	= run_show,
+	[HP_OP_CONFIG_SET]	= run_config_set,
 	[HP_OP_FLUSH]		= run_flush,
 	[HP_OP_SAVE]		= run_save,
 	[HP_OP_RESTORE]		= run_restore,

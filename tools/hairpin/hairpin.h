@@ -104,6 +104,16 @@ struct hp_config {
 	uint32_t val[HP_CFG_N + 1];
 };
 
+/*
+ * The settings come in two groups, one object each: `timeout' has the
+ * timeouts, `config' the limits (conn_max, rules_max).  What `timeout'
+ * covers until the deprecated spelling goes (one release): `timeout set'
+ * still takes the limits and `timeout show' still prints them, as before.
+ */
+#define HP_CFG_TIMEOUTS		(1U << 0)
+#define HP_CFG_LIMITS		(1U << 1)
+#define HP_CFG_TIMEOUT_ALIAS	(HP_CFG_TIMEOUTS | HP_CFG_LIMITS)
+
 /* NFHP_STATS_A_* counters. */
 struct hp_stats {
 	bool set[NFHP_STATS_A_MAX + 1];
@@ -121,6 +131,8 @@ enum hp_op {
 	HP_OP_STATS,
 	HP_OP_TIMEOUT_SHOW,
 	HP_OP_TIMEOUT_SET,
+	HP_OP_CONFIG_SHOW,
+	HP_OP_CONFIG_SET,
 	HP_OP_FLUSH,
 	HP_OP_SAVE,
 	HP_OP_RESTORE,
@@ -138,7 +150,8 @@ struct hp_req {
 	const struct hp_obj *help;	/* HP_OP_HELP: one object, or NULL */
 	struct hp_rule rule;		/* RULE_ADD, RULE_DEL */
 	struct hp_filter filter;	/* CONN_LIST */
-	struct hp_config cfg;		/* TIMEOUT_SET */
+	struct hp_config cfg;		/* TIMEOUT_SET, CONFIG_SET */
+	unsigned int cfg_groups;	/* TIMEOUT_*, CONFIG_*: HP_CFG_* */
 	const char *file;		/* RESTORE: NULL or "-" is stdin */
 };
 
@@ -161,12 +174,14 @@ struct hp_obj {
 	enum hp_kind kind;
 	const struct hp_cmd *cmds;	/* ends with a NULL name */
 	const char *desc;
+	const char *note;		/* after the commands in help, or NULL */
 };
 
 /* parse.c: pure, no I/O */
 extern const struct hp_obj hp_objs[];
 extern const char hp_usage_main[];
 extern const char *const hp_cfg_names[HP_CFG_N + 1];
+unsigned int hp_cfg_group(int attr);
 extern const char *const hp_stats_names[NFHP_STATS_A_MAX + 1];
 extern const char *const hp_state_names[__NFHP_CONN_S_MAX];
 int hp_parse_args(int argc, char **argv, struct hp_req *req,
@@ -248,7 +263,8 @@ void hp_tbl_free(struct hp_tbl *t);
 void hp_print_rules(struct hp_tbl *t, const struct hp_ruleset *rs);
 void hp_print_conns(struct hp_tbl *t, const struct hp_connset *cs);
 void hp_print_stats(struct hp_tbl *t, const struct hp_stats *st);
-void hp_print_config(struct hp_tbl *t, const struct hp_config *cfg);
+void hp_print_config(struct hp_tbl *t, const struct hp_config *cfg,
+		     unsigned int groups);
 int hp_print_event(FILE *f, bool json, uint8_t cmd, const struct hp_conn *c);
 void hp_print_usage(FILE *f, const struct hp_obj *obj);
 extern const char hp_version[];

@@ -428,33 +428,88 @@ static int parse_conn_list(int argc, char **argv, struct hp_req *req,
 	return 0;
 }
 
-static int parse_timeout_set(int argc, char **argv, struct hp_req *req,
-			     struct hp_err *err)
+unsigned int hp_cfg_group(int attr)
+{
+	return attr == NFHP_CFG_A_CONN_MAX || attr == NFHP_CFG_A_RULES_MAX ?
+	       HP_CFG_LIMITS : HP_CFG_TIMEOUTS;
+}
+
+static const char *group_name(unsigned int group)
+{
+	return group == HP_CFG_LIMITS ? "limit" : "timeout";
+}
+
+static const char *group_object(unsigned int group)
+{
+	return group == HP_CFG_LIMITS ? "config" : "timeout";
+}
+
+/*
+ * NAME VALUE pairs for the settings of groups: timeouts 1..INT32_MAX
+ * seconds (the kernel's bound, INT_MAX/HZ, depends on HZ: it names it),
+ * limits 1..UINT32_MAX (rules_max: the kernel names its bound too).
+ */
+static int parse_settings(int argc, char **argv, struct hp_req *req,
+			  unsigned int groups, struct hp_err *err)
 {
 	struct hp_config *cfg = &req->cfg;
-	bool limit;
+	unsigned int g;
 	int i, k;
 
-	if (argc == 0)
-		return fail(err, "missing NAME SECONDS after `set'");
+	req->cfg_groups = groups;
 	for (i = 0; i < argc; i += 2) {
 		for (k = 1; k <= HP_CFG_N && strcmp(argv[i], hp_cfg_names[k]);
 		     k++)
 			;
-		if (k > HP_CFG_N)
-			return fail(err, "unknown timeout `%s'", argv[i]);
+		g = k <= HP_CFG_N ? hp_cfg_group(k) : 0;
+		if (g && !(g & groups))
+			return fail(err, "`%s' is a %s: use `%s set'", argv[i],
+				    group_name(g), group_object(g));
+		if (!g)
+			return fail(err, "unknown %s `%s'", group_name(groups),
+				    argv[i]);
 		if (cfg->set[k])
 			return fail(err, "duplicate keyword `%s'", argv[i]);
 		if (i + 1 >= argc)
 			return missing_value(err, argv[i]);
-		limit = k == NFHP_CFG_A_CONN_MAX || k == NFHP_CFG_A_RULES_MAX;
-		if (!get_u32(argv[i + 1], limit ? 0 : 1,
-			     limit ? UINT32_MAX : INT32_MAX, &cfg->val[k]))
-			return fail(err, "invalid %s `%s'",
-				    limit ? "limit" : "timeout", argv[i + 1]);
+		if (!get_u32(argv[i + 1], 1, g == HP_CFG_LIMITS ? UINT32_MAX :
+			     INT32_MAX, &cfg->val[k]))
+			return fail(err, "invalid %s `%s'", group_name(g),
+				    argv[i + 1]);
 		cfg->set[k] = true;
 	}
 	return 0;
+}
+
+static int parse_timeout_set(int argc, char **argv, struct hp_req *req,
+			     struct hp_err *err)
+{
+	if (argc == 0)
+		return fail(err, "missing NAME SECONDS after `set'");
+	return parse_settings(argc, argv, req, HP_CFG_TIMEOUT_ALIAS, err);
+}
+
+static int parse_config_set(int argc, char **argv, struct hp_req *req,
+			    struct hp_err *err)
+{
+	if (argc == 0)
+		return fail(err, "missing `conn_max' or `rules_max' after "
+			    "`set'");
+	return parse_settings(argc, argv, req, HP_CFG_LIMITS, err);
+}
+
+static int parse_timeout_show(int argc, char **argv, struct hp_req *req,
+			      struct hp_err *err)
+{
+	req->cfg_groups = HP_CFG_TIMEOUT_ALIAS;
+	return parse_none(argc, argv, req, err);
+}
+
+static int parse_config_show(int argc, char **argv, struct hp_req *req,
+			     struct hp_err *err)
+{
+	req->cfg_groups = HP_CFG_LIMITS;
+	return parse_none(argc, argv, req, err);
 }
 
 static int parse_restore_args(int argc, char **argv, struct hp_req *req,
@@ -522,13 +577,27 @@ static const struct hp_cmd conn_cmds[] = {
 };
 
 static const struct hp_cmd timeout_cmds[] = {
-	{ "show", HP_OP_TIMEOUT_SHOW, parse_none, "timeout show",
-	  "show timeouts (seconds) and limits" },
+	{ "show", HP_OP_TIMEOUT_SHOW, parse_timeout_show, "timeout show",
+	  "show the timeouts in seconds (and, deprecated, the limits)" },
 	{ "set", HP_OP_TIMEOUT_SET, parse_timeout_set,
 	  "timeout set NAME SECONDS [NAME SECONDS ...]",
-	  "set timeouts and limits by the names `timeout show' prints" },
+	  "set timeouts by the names `timeout show' prints" },
 	{ .name = NULL }
 };
+
+static const struct hp_cmd config_cmds[] = {
+	{ "show", HP_OP_CONFIG_SHOW, parse_config_show, "config show",
+	  "show the limits conn_max and rules_max" },
+	{ "set", HP_OP_CONFIG_SET, parse_config_set,
+	  "config set [conn_max N] [rules_max N]",
+	  "set conn_max (connections) or rules_max (rules per kind)" },
+	{ .name = NULL }
+};
+
+#define TIMEOUT_ALIAS_NOTE \
+	"Deprecated (removed in the next release): `timeout set' also " \
+	"takes conn_max and rules_max, and `timeout show' also prints " \
+	"them, its output unchanged until then; use `config'."
 
 #define SINGLE(var, op, parse, usage, desc)				\
 	static const struct hp_cmd var[] = {				\
@@ -550,16 +619,17 @@ SINGLE(help_cmds, HP_OP_HELP, parse_help, "help [OBJECT] | --version",
        "show this help, or the help of one object");
 
 const struct hp_obj hp_objs[] = {
-	{ "dnat", HP_DNAT, dnat_cmds, "port forwards (destination NAT)" },
-	{ "snat", HP_SNAT, snat_cmds, "source NAT and masquerade" },
-	{ "conn", HP_DNAT, conn_cmds, "the connection table" },
-	{ "stats", HP_DNAT, stats_cmds, "counters" },
-	{ "timeout", HP_DNAT, timeout_cmds, "timeouts and limits" },
-	{ "flush", HP_DNAT, flush_cmds, "delete all rules" },
-	{ "save", HP_DNAT, save_cmds, "print the rule set" },
-	{ "restore", HP_DNAT, restore_cmds, "load a rule set" },
-	{ "monitor", HP_DNAT, monitor_cmds, "watch connection events" },
-	{ "help", HP_DNAT, help_cmds, "help" },
+	{ "dnat", HP_DNAT, dnat_cmds, "port forwards (destination NAT)", NULL },
+	{ "snat", HP_SNAT, snat_cmds, "source NAT and masquerade", NULL },
+	{ "conn", HP_DNAT, conn_cmds, "the connection table", NULL },
+	{ "stats", HP_DNAT, stats_cmds, "counters", NULL },
+	{ "timeout", HP_DNAT, timeout_cmds, "timeouts", TIMEOUT_ALIAS_NOTE },
+	{ "config", HP_DNAT, config_cmds, "limits", NULL },
+	{ "flush", HP_DNAT, flush_cmds, "delete all rules", NULL },
+	{ "save", HP_DNAT, save_cmds, "print the rule set", NULL },
+	{ "restore", HP_DNAT, restore_cmds, "load a rule set", NULL },
+	{ "monitor", HP_DNAT, monitor_cmds, "watch connection events", NULL },
+	{ "help", HP_DNAT, help_cmds, "help", NULL },
 	{ .name = NULL }
 };
 

@@ -368,22 +368,25 @@ void hp_print_stats(struct hp_tbl *t, const struct hp_stats *st)
 				    (unsigned long long)st->val[i]);
 }
 
-void hp_print_config(struct hp_tbl *t, const struct hp_config *cfg)
+/* The settings of groups (HP_CFG_*) that cfg has, in attribute order. */
+void hp_print_config(struct hp_tbl *t, const struct hp_config *cfg,
+		     unsigned int groups)
 {
 	int i;
 
 	hp_tbl_row(t);
 	for (i = 1; i <= HP_CFG_N; i++)
-		if (cfg->set[i])
+		if (cfg->set[i] && (hp_cfg_group(i) & groups))
 			hp_tbl_cell(t, hp_cfg_names[i], hp_cfg_names[i],
 				    json_integer(cfg->val[i]), "%u",
 				    cfg->val[i]);
 }
 
-/* Wraps a usage line at 79 columns, continuing under its first word. */
-static void print_wrapped(FILE *f, const char *lead, const char *s)
+/* Wraps s after lead at 79 columns, continuing indent columns in. */
+static void print_wrapped(FILE *f, const char *lead, size_t indent,
+			  const char *s)
 {
-	size_t col = strlen(lead), indent = col + 8, w;
+	size_t col = strlen(lead), w;
 	const char *sp;
 
 	fputs(lead, f);
@@ -408,6 +411,7 @@ static void print_wrapped(FILE *f, const char *lead, const char *s)
 
 void hp_print_usage(FILE *f, const struct hp_obj *obj)
 {
+	static const char lead[] = "       hairpin ";
 	const struct hp_obj *o, *end = obj ? obj + 1 : NULL;
 	const struct hp_cmd *c;
 	char name[32];
@@ -418,13 +422,18 @@ void hp_print_usage(FILE *f, const struct hp_obj *obj)
 		fprintf(f, "Usage:\n");
 	for (o = obj ? obj : hp_objs; o->name && o != end; o++)
 		for (c = o->cmds; c->name; c++)
-			print_wrapped(f, "       hairpin ", c->usage);
+			print_wrapped(f, lead, sizeof(lead) - 1 + 8, c->usage);
 	fputc('\n', f);
 	for (o = obj ? obj : hp_objs; o->name && o != end; o++)
 		for (c = o->cmds; c->name; c++) {
 			snprintf(name, sizeof(name), "%s%s%s", o->name,
 				 c->name[0] ? " " : "", c->name);
 			fprintf(f, "  %-15s %s\n", name, c->desc);
+		}
+	for (o = obj ? obj : hp_objs; o->name && o != end; o++)
+		if (o->note) {
+			fputc('\n', f);
+			print_wrapped(f, "", 0, o->note);
 		}
 	if (!obj)
 		fprintf(f, "\nEvery object takes `help'; see hairpin(8).\n");

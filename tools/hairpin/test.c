@@ -125,8 +125,18 @@ static const struct good goods[] = {
 	{ "stats", HP_OP_STATS },
 	{ "timeout show", HP_OP_TIMEOUT_SHOW },
 	{ "timeout set tcp_established 600 udp 30", HP_OP_TIMEOUT_SET },
-	{ "timeout set conn_max 0 rules_max 4294967295 icmp 2147483647",
+	{ "timeout set conn_max 1 rules_max 4294967295 icmp 2147483647",
 	  HP_OP_TIMEOUT_SET },
+	{ "timeout set conn_max 20 udp 3600", HP_OP_TIMEOUT_SET },
+	{ "config show", HP_OP_CONFIG_SHOW },
+	{ "-j config show", HP_OP_CONFIG_SHOW },
+	{ "config set conn_max 20", HP_OP_CONFIG_SET },
+	{ "config set rules_max 1024", HP_OP_CONFIG_SET },
+	{ "config set conn_max 200000 rules_max 65536", HP_OP_CONFIG_SET },
+	{ "config set rules_max 1 conn_max 4294967295", HP_OP_CONFIG_SET },
+	{ "-n ns1 config set conn_max 1", HP_OP_CONFIG_SET },
+	{ "config help", HP_OP_HELP },
+	{ "help config", HP_OP_HELP },
 	{ "flush", HP_OP_FLUSH },
 	{ "save", HP_OP_SAVE },
 	{ "restore", HP_OP_RESTORE },
@@ -249,6 +259,38 @@ static void test_fields(void)
 	   !req.cfg.set[NFHP_CFG_A_ICMP] && !req.cfg.set[NFHP_CFG_A_CONN_MAX],
 	   "timeout set: exactly the named settings");
 
+	parse("timeout show", &req, &err);
+	ok(req.cfg_groups == (HP_CFG_TIMEOUTS | HP_CFG_LIMITS),
+	   "timeout show: timeouts and, deprecated, the limits");
+	parse("config show", &req, &err);
+	ok(req.cfg_groups == HP_CFG_LIMITS, "config show: the limits only");
+
+	parse("config set conn_max 200000 rules_max 65536", &req, &err);
+	ok(req.cfg.set[NFHP_CFG_A_CONN_MAX] &&
+	   req.cfg.val[NFHP_CFG_A_CONN_MAX] == 200000 &&
+	   req.cfg.set[NFHP_CFG_A_RULES_MAX] &&
+	   req.cfg.val[NFHP_CFG_A_RULES_MAX] == 65536 &&
+	   !req.cfg.set[NFHP_CFG_A_TCP_ESTABLISHED] &&
+	   !req.cfg.set[NFHP_CFG_A_UDP] && req.cfg_groups == HP_CFG_LIMITS,
+	   "config set: both limits, no timeout");
+
+	parse("config set rules_max 1 conn_max 4294967295", &req, &err);
+	ok(req.cfg.val[NFHP_CFG_A_RULES_MAX] == 1 &&
+	   req.cfg.val[NFHP_CFG_A_CONN_MAX] == 4294967295U &&
+	   !req.cfg.set[NFHP_CFG_A_ICMP],
+	   "config set: any order, the whole u32 range from 1");
+
+	parse("config set rules_max 1024", &req, &err);
+	ok(req.cfg.set[NFHP_CFG_A_RULES_MAX] &&
+	   !req.cfg.set[NFHP_CFG_A_CONN_MAX], "config set: one limit alone");
+
+	parse("timeout set conn_max 20 udp 3600", &req, &err);
+	ok(req.cfg.set[NFHP_CFG_A_CONN_MAX] &&
+	   req.cfg.val[NFHP_CFG_A_CONN_MAX] == 20 &&
+	   req.cfg.set[NFHP_CFG_A_UDP] && req.cfg.val[NFHP_CFG_A_UDP] == 3600 &&
+	   !req.cfg.set[NFHP_CFG_A_RULES_MAX],
+	   "timeout set conn_max (deprecated alias): limit and timeout");
+
 	parse("conn list proto udp addr 1.2.3.4 port 53", &req, &err);
 	ok(req.filter.has == (HP_F_PROTO | HP_F_ADDR | HP_F_PORT) &&
 	   req.filter.proto == IPPROTO_UDP && req.filter.addr == A("1.2.3.4") &&
@@ -260,6 +302,8 @@ static void test_fields(void)
 
 	parse("help dnat", &req, &err);
 	ok(req.help && !strcmp(req.help->name, "dnat"), "help OBJECT");
+	parse("config help", &req, &err);
+	ok(req.help && !strcmp(req.help->name, "config"), "config help");
 	parse("snat help", &req, &err);
 	ok(req.help && !strcmp(req.help->name, "snat"), "OBJECT help");
 	parse("help", &req, &err);
@@ -385,6 +429,37 @@ static const struct bad bads[] = {
 	{ "timeout set udp 2147483648", "invalid timeout `2147483648'" },
 	{ "timeout set udp -1", "invalid timeout `-1'" },
 	{ "timeout set conn_max 4294967296", "invalid limit `4294967296'" },
+	{ "timeout set conn_max 0", "invalid limit `0'" },
+	{ "timeout set rules_max x", "invalid limit `x'" },
+	{ "timeout set udp 1 conn_max", "missing value after `conn_max'" },
+	{ "timeout set conn_max 1 conn_max 2", "duplicate keyword `conn_max'" },
+	{ "timeout show all", "unexpected argument `all'" },
+	{ "config", "missing command after `config'" },
+	{ "config get", "unknown command `get'" },
+	{ "config list", "unknown command `list'" },
+	{ "config show limits", "unexpected argument `limits'" },
+	{ "config help me", "unexpected argument `me'" },
+	{ "config set", "missing `conn_max' or `rules_max' after `set'" },
+	{ "config set conn_max", "missing value after `conn_max'" },
+	{ "config set rules_max 10 conn_max", "missing value after `conn_max'" },
+	{ "config set conn_max 0", "invalid limit `0'" },
+	{ "config set rules_max 0", "invalid limit `0'" },
+	{ "config set conn_max -1", "invalid limit `-1'" },
+	{ "config set conn_max +5", "invalid limit `+5'" },
+	{ "config set conn_max 0x10", "invalid limit `0x10'" },
+	{ "config set conn_max 4294967296", "invalid limit `4294967296'" },
+	{ "config set conn_max 99999999999999999999",
+	  "invalid limit `99999999999999999999'" },
+	{ "config set rules_max 12k", "invalid limit `12k'" },
+	{ "config set conn_max 1 conn_max 2", "duplicate keyword `conn_max'" },
+	{ "config set foo 1", "unknown limit `foo'" },
+	{ "config set CONN_MAX 1", "unknown limit `CONN_MAX'" },
+	{ "config set conn-max 1", "unknown limit `conn-max'" },
+	{ "config set 20", "unknown limit `20'" },
+	{ "config set udp 30", "`udp' is a timeout: use `timeout set'" },
+	{ "config set conn_max 20 tcp_established 600",
+	  "`tcp_established' is a timeout: use `timeout set'" },
+	{ "help config show", "unexpected argument `show'" },
 	{ "timeout set udp 1 udp 2", "duplicate keyword `udp'" },
 	{ "timeout get", "unknown command `get'" },
 	{ "conn list proto icmp", "invalid protocol `icmp'" },
@@ -469,8 +544,10 @@ static struct nlmsghdr *build(char *buf, size_t size, const char *line,
 	if (parse(line, &req, &err))
 		return NULL;
 	cmd = req.op == HP_OP_RULE_DEL ? NFHP_CMD_DNAT_DEL : NFHP_CMD_DNAT_ADD;
+	if (req.op == HP_OP_TIMEOUT_SET || req.op == HP_OP_CONFIG_SET)
+		cmd = NFHP_CMD_CONFIG_SET;
 	nlh = hp_msg_start(buf, 0x1234, cmd, NLM_F_ACK, 42);
-	if (req.op == HP_OP_TIMEOUT_SET) {
+	if (req.op == HP_OP_TIMEOUT_SET || req.op == HP_OP_CONFIG_SET) {
 		if (hp_msg_put_config(nlh, size, &req.cfg) < 0)
 			return NULL;
 	} else if (hp_msg_put_rule(nlh, size, &req.rule,
@@ -584,6 +661,22 @@ static void test_build(void)
 	   mnl_attr_get_u32(find(n, NFHP_CFG_A_TCP_ESTABLISHED)) == 600 &&
 	   mnl_attr_get_u32(find(n, NFHP_CFG_A_UDP)) == 30,
 	   "config: the two u32 settings, nothing else");
+
+	build(buf, sizeof(buf), "config set conn_max 200000 rules_max 65536",
+	      &t);
+	n = t.tb[NFHP_A_CONFIG];
+	a = n ? find(n, NFHP_CFG_A_CONN_MAX) : NULL;
+	ok(t.n == 1 && n && count_attrs(n) == 2 && a &&
+	   mnl_attr_get_payload_len(a) == 4 && mnl_attr_get_u32(a) == 200000 &&
+	   mnl_attr_get_u32(find(n, NFHP_CFG_A_RULES_MAX)) == 65536,
+	   "config set: NFHP_A_CONFIG with CONN_MAX and RULES_MAX (u32)");
+
+	build(buf, sizeof(buf), "timeout set conn_max 20 udp 3600", &t);
+	n = t.tb[NFHP_A_CONFIG];
+	ok(n && count_attrs(n) == 2 &&
+	   mnl_attr_get_u32(find(n, NFHP_CFG_A_CONN_MAX)) == 20 &&
+	   mnl_attr_get_u32(find(n, NFHP_CFG_A_UDP)) == 3600,
+	   "timeout set conn_max (alias): the same message as before");
 
 	ok(!build(buf, 40, "dnat add iif br-lan dst 1.1.1.1 proto tcp dport 80 "
 		  "to 192.168.1.2", &t) && errno == EMSGSIZE,
@@ -1138,6 +1231,100 @@ static char *capture_tbl(struct hp_tbl *t)
 	return s;
 }
 
+/* CONFIG_GET's answer as the kernel sends it: every setting. */
+static struct nlmsghdr *kernel_config(char *buf)
+{
+	static const uint32_t vals[HP_CFG_N + 1] = {
+		[NFHP_CFG_A_TCP_ESTABLISHED] = 7440,
+		[NFHP_CFG_A_TCP_TRANSITORY] = 240,
+		[NFHP_CFG_A_TCP_TIME_WAIT] = 120,
+		[NFHP_CFG_A_UDP] = 300,
+		[NFHP_CFG_A_ICMP] = 60,
+		[NFHP_CFG_A_CONN_MAX] = 262144,
+		[NFHP_CFG_A_RULES_MAX] = 65536,
+	};
+	struct nlmsghdr *nlh;
+	struct nlattr *n;
+	uint16_t i;
+
+	memset(buf, 0, 1024);
+	nlh = hp_msg_start(buf, 0x1234, NFHP_CMD_CONFIG_GET, 0, 1);
+	n = mnl_attr_nest_start(nlh, NFHP_A_CONFIG);
+	for (i = 1; i <= HP_CFG_N; i++)
+		mnl_attr_put_u32(nlh, i, vals[i]);
+	mnl_attr_nest_end(nlh, n);
+	return nlh;
+}
+
+/* Prints cfg as an object: text (json false) or JSON. */
+static char *print_config(const struct hp_config *cfg, bool json,
+			  unsigned int groups)
+{
+	struct hp_tbl *t = hp_tbl_new(json, true);
+
+	hp_print_config(t, cfg, groups);
+	return capture_tbl(t);
+}
+
+/*
+ * config show prints the limits; timeout show, while the deprecated alias
+ * lasts, prints what it always printed: every setting, in attribute order.
+ */
+static void test_print_config(void)
+{
+	struct hp_config cfg = { 0 };
+	char buf[1024], *s;
+	json_t *j;
+
+	ok(hp_msg_get_config(kernel_config(buf), &cfg) == 0,
+	   "decodes a full CONFIG_GET answer");
+
+	s = print_config(&cfg, false, HP_CFG_LIMITS);
+	diag(ok(s && !strcmp(s, "conn_max   262144\nrules_max  65536\n"),
+		"config show: the two limits, aligned"), s);
+	free(s);
+	s = print_config(&cfg, true, HP_CFG_LIMITS);
+	diag(ok(s && !strcmp(s, "{\"conn_max\":262144,\"rules_max\":65536}\n"),
+		"config show -j: one object, the two limits"), s);
+	free(s);
+
+	s = print_config(&cfg, false, HP_CFG_TIMEOUT_ALIAS);
+	diag(ok(s && !strcmp(s, "tcp_established  7440\n"
+				"tcp_transitory   240\n"
+				"tcp_time_wait    120\n"
+				"udp              300\n"
+				"icmp             60\n"
+				"conn_max         262144\n"
+				"rules_max        65536\n"),
+		"timeout show (deprecated alias): output unchanged, limits "
+		"included"), s);
+	free(s);
+	s = print_config(&cfg, true, HP_CFG_TIMEOUT_ALIAS);
+	j = s ? json_loads(s, 0, NULL) : NULL;
+	diag(ok(json_is_object(j) && json_object_size(j) == 7 &&
+		json_integer_value(json_object_get(j, "udp")) == 300 &&
+		json_integer_value(json_object_get(j, "conn_max")) == 262144 &&
+		json_integer_value(json_object_get(j, "rules_max")) == 65536,
+		"timeout show -j (deprecated alias): all seven keys"), s);
+	json_decref(j);
+	free(s);
+
+	s = print_config(&cfg, false, HP_CFG_TIMEOUTS);
+	diag(ok(s && !strstr(s, "conn_max") && !strstr(s, "rules_max") &&
+		strstr(s, "tcp_established  7440\n") &&
+		strstr(s, "icmp             60\n"),
+		"timeouts alone (timeout show once the alias goes)"), s);
+	free(s);
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.set[NFHP_CFG_A_UDP] = true;
+	cfg.val[NFHP_CFG_A_UDP] = 30;
+	s = print_config(&cfg, true, HP_CFG_LIMITS);
+	diag(ok(s && !strcmp(s, "{}\n"),
+		"config show -j: no limits in the answer, an empty object"), s);
+	free(s);
+}
+
 static void test_print(void)
 {
 	struct hp_ruleset rs = { 0 };
@@ -1290,17 +1477,19 @@ static void test_print(void)
 	cfg.val[NFHP_CFG_A_TCP_ESTABLISHED] = 7440;
 	cfg.val[NFHP_CFG_A_UDP] = 300;
 	t = hp_tbl_new(true, true);
-	hp_print_config(t, &cfg);
+	hp_print_config(t, &cfg, HP_CFG_TIMEOUT_ALIAS);
 	s = capture_tbl(t);
 	ok(s && !strcmp(s, "{\"tcp_established\":7440,\"udp\":300}\n"),
 	   "timeout show -j: %s", s);
 	free(s);
 	t = hp_tbl_new(false, true);
-	hp_print_config(t, &cfg);
+	hp_print_config(t, &cfg, HP_CFG_TIMEOUT_ALIAS);
 	s = capture_tbl(t);
 	ok(s && !strcmp(s, "tcp_established  7440\nudp              300\n"),
 	   "timeout show: aligned");
 	free(s);
+
+	test_print_config();
 }
 
 /* --- help against the man page --- */
@@ -1539,6 +1728,32 @@ static void test_binary(const char *bin)
 	rc = run(bin, "help dnat", NULL, out, sizeof(out), err, sizeof(err));
 	ok(rc == 0 && strstr(out, "hairpin dnat add") &&
 	   !strstr(out, "snat add"), "binary: help dnat shows dnat only");
+	rc = run(bin, "config set conn_max 0", NULL, out, sizeof(out), err,
+		 sizeof(err));
+	ok(rc == 2 && !strcmp(err, "hairpin: invalid limit `0'\n") && !out[0],
+	   "binary: config set with a bad limit exits 2 quoting it");
+	rc = run(bin, "config set udp 30", NULL, out, sizeof(out), err,
+		 sizeof(err));
+	ok(rc == 2 && !strcmp(err, "hairpin: `udp' is a timeout: use "
+			      "`timeout set'\n"),
+	   "binary: config set with a timeout exits 2 and says where it goes");
+	rc = run(bin, "config help", NULL, out, sizeof(out), err, sizeof(err));
+	diag(ok(rc == 0 && strstr(out, "hairpin config show\n") &&
+		strstr(out, "hairpin config set [conn_max N] [rules_max N]\n") &&
+		!strstr(out, "timeout") && !strstr(out, "Deprecated"),
+		"binary: config help shows config only"), out);
+	rc = run(bin, "timeout help", NULL, out, sizeof(out), err,
+		 sizeof(err));
+	diag(ok(rc == 0 && strstr(out, "hairpin timeout set") &&
+		strstr(out, "Deprecated (removed in the next release): "
+		       "`timeout set' also takes conn_max and\nrules_max") &&
+		strstr(out, "use `config'.\n"),
+		"binary: timeout help says the limits there are deprecated"),
+	     out);
+	rc = run(bin, "help", NULL, out, sizeof(out), err, sizeof(err));
+	ok(rc == 0 && strstr(out, "\n  config set ") &&
+	   strstr(out, "\nDeprecated (removed in the next release)"),
+	   "binary: help lists config and the deprecation");
 	rc = run(bin, "-n hairpin-test-no-such-ns stats", NULL, out,
 		 sizeof(out), err, sizeof(err));
 	ok(rc == 1 && strstr(err, "hairpin: cannot open netns "
@@ -1554,6 +1769,14 @@ static void test_binary(const char *bin)
 	ok(rc == 1 && !strcmp(err, "hairpin: nf_hairpin is not loaded: "
 			      "modprobe nf_hairpin\n"),
 	   "binary: without the module: exit 1 and how to load it (%s)", err);
+	rc = run(bin, "config set conn_max 20 rules_max 100", NULL, out,
+		 sizeof(out), err, sizeof(err));
+	ok(rc == 1 && strstr(err, "nf_hairpin is not loaded"),
+	   "binary: config set parses, then needs the module (%s)", err);
+	rc = run(bin, "timeout set conn_max 20 udp 3600", NULL, out,
+		 sizeof(out), err, sizeof(err));
+	ok(rc == 1 && strstr(err, "nf_hairpin is not loaded"),
+	   "binary: timeout set conn_max (alias) parses as before (%s)", err);
 }
 
 int main(int argc, char **argv)
