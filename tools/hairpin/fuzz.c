@@ -3,8 +3,10 @@
  * libFuzzer target over the parser.  The first byte picks the input kind:
  * even, a command line (split into argv at blanks and NULs); odd, a restore
  * file.  Beyond not crashing, every rule that parses must survive
- * format -> parse and build -> decode unchanged, and every error must be a
- * usage error with a message.
+ * format -> parse and build -> decode unchanged, every setting that parses
+ * must belong to its object (limits under config, timeouts under timeout,
+ * both during the deprecated alias) and survive build -> decode, and every
+ * error must be a usage error with a message.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +48,33 @@ static void check_rule(const struct hp_rule *r)
 	check(hp_rule_equal(r, &back));
 }
 
+static void check_config(const struct hp_req *req)
+{
+	struct hp_config back;
+	char buf[1024];
+	struct nlmsghdr *nlh;
+	int i, n = 0;
+
+	check(req->cfg_groups == (req->op == HP_OP_CONFIG_SET ? HP_CFG_LIMITS :
+				  HP_CFG_TIMEOUT_ALIAS));
+	for (i = 1; i <= HP_CFG_N; i++) {
+		if (!req->cfg.set[i])
+			continue;
+		n++;
+		check(hp_cfg_group(i) & req->cfg_groups);
+		check(req->cfg.val[i] >= 1);
+	}
+	check(n > 0);
+
+	memset(buf, 0, sizeof(buf));
+	nlh = hp_msg_start(buf, 0x1234, NFHP_CMD_CONFIG_SET, 0, 1);
+	check(hp_msg_put_config(nlh, sizeof(buf), &req->cfg) == 0);
+	check(hp_msg_get_config(nlh, &back) == 0);
+	for (i = 1; i <= HP_CFG_N; i++)
+		check(back.set[i] == req->cfg.set[i] &&
+		      (!back.set[i] || back.val[i] == req->cfg.val[i]));
+}
+
 static void fuzz_args(const char *data, size_t size)
 {
 	char *buf = malloc(size + 1), *argv[MAX_ARGS + 1];
@@ -72,6 +101,9 @@ static void fuzz_args(const char *data, size_t size)
 		check(ret == HP_EXIT_USAGE && err.msg[0]);
 	} else if (req.op == HP_OP_RULE_ADD) {
 		check_rule(&req.rule);
+	} else if (req.op == HP_OP_TIMEOUT_SET ||
+		   req.op == HP_OP_CONFIG_SET) {
+		check_config(&req);
 	} else if (req.op == HP_OP_RULE_DEL && (req.rule.has & HP_R_ID)) {
 		char b[256];
 		struct nlmsghdr *nlh = hp_msg_start(b, 1, NFHP_CMD_DNAT_DEL, 0,

@@ -38,6 +38,9 @@ done <<'SEEDS'
 0snat add oif WAN proto udp dport 53 masquerade
 0-j -n ns1 conn list proto tcp addr 1.1.1.1 port 80
 0timeout set tcp_established 600 udp 30
+0timeout set conn_max 20 udp 3600
+0config set conn_max 200000 rules_max 1024
+0-j config show
 0dnat del 3
 1# saved\nflush\ndnat add dst 1.1.1.1 proto tcp dport 80 to 192.168.1.2\nhairpin snat add oif WAN masquerade\n
 SEEDS
