@@ -51,10 +51,11 @@
 #define NFHP_GC_SLICES		8
 #define NFHP_GC_INTERVAL	(HZ / NFHP_GC_SLICES)
 
-/* Walk a chain's nodes under rcu_read_lock(). */
-#define conn_for_each_rcu(n, head)					\
-	for (n = rcu_dereference(hlist_first_rcu(head)); n;		\
-	     n = rcu_dereference(hlist_next_rcu(n)))
+/* Walk a chain's nodes under rcu_read_lock() or, if @cond, its lock. */
+#define conn_for_each(n, head, cond)					\
+	for (n = rcu_dereference_check(hlist_first_rcu(head), cond); n;	\
+	     n = rcu_dereference_check(hlist_next_rcu(n), cond))
+#define conn_for_each_rcu(n, head)	conn_for_each(n, head, false)
 
 static struct kmem_cache *nfhp_conn_cache __read_mostly;
 static siphash_key_t nfhp_conn_key __read_mostly;
@@ -95,7 +96,7 @@ static struct nfhp_conn *node_tuple(struct hlist_node *n, struct nfhp_tuple *t,
 {
 	struct nfhp_conn *c = nfhp_conn_of(n);
 
-	*kind = *(u8 *)(n + 1);
+	*kind = nfhp_node_kind(n);
 	if (*kind == NFHP_NODE_POST)
 		nfhp_conn_post(c, t);
 	else
@@ -136,10 +137,16 @@ static int node_dir(const struct nfhp_conn *c, u8 kind, bool inv,
 	}
 }
 
+static spinlock_t *bucket_lock(struct nfhp_conn_table *ct, u32 h)
+{
+	return &ct->locks[h & (NFHP_CONN_LOCKS - 1)];
+}
+
 /*
  * The connection with a node hashed as @t, in either orientation (@inv),
  * and which node (@kind).  Every hashed tuple is unique, so the first
- * match is the only one.  Under rcu_read_lock() (writers too).
+ * match is the only one.  Readers hold rcu_read_lock(), writers the
+ * bucket's lock.
  */
 static struct nfhp_conn *chain_find(struct nfhp_net *hn, u8 proto,
 				    const struct nfhp_tuple *t, u8 *kind,
@@ -149,7 +156,8 @@ static struct nfhp_conn *chain_find(struct nfhp_net *hn, u8 proto,
 	struct hlist_node *n;
 	u32 h = conn_hash(hn, proto, t);
 
-	conn_for_each_rcu(n, &ct->buckets[h & ct->hmask]) {
+	conn_for_each(n, &ct->buckets[h & ct->hmask],
+		      lockdep_is_held(bucket_lock(ct, h))) {
 		struct nfhp_tuple nt;
 		struct nfhp_conn *c;
 
@@ -330,7 +338,7 @@ static void conn_free_rcu(struct rcu_head *head)
 			container_of(head, struct nfhp_conn, rcu));
 }
 
-/* Under rcu_read_lock(), as every caller is. */
+/* Under rcu_read_lock(): *@winner is valid until it is dropped. */
 int nfhp_conn_insert(struct nfhp_net *hn, struct nfhp_conn *c,
 		     struct nfhp_conn **winner)
 {
@@ -341,6 +349,8 @@ int nfhp_conn_insert(struct nfhp_net *hn, struct nfhp_conn *c,
 	u32 h[3];
 	int err = 0;
 
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(),
+			 "nfhp_conn_insert() needs rcu_read_lock()");
 	n = conn_hashes(hn, c, h);
 	keys[0] = c->th[NFHP_DIR_ORIG].t;
 	keys[1] = c->th[NFHP_DIR_REPLY].t;
@@ -403,6 +413,8 @@ void nfhp_conn_kill(struct nfhp_net *hn, struct nfhp_conn *c, bool event)
 	unsigned int n;
 	u32 h[3];
 
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(),
+			 "nfhp_conn_kill() needs rcu_read_lock()");
 	n = conn_hashes(hn, c, h);
 	locks_take(ct, h, n, &l);
 	if (hlist_unhashed(&c->th[0].hnode)) {
@@ -443,7 +455,7 @@ static unsigned int bucket_reap(struct nfhp_net *hn, unsigned int b, bool all,
 	conn_for_each_rcu(n, &ct->buckets[b]) {
 		struct nfhp_conn *c;
 
-		if (*(u8 *)(n + 1) != NFHP_NODE_ORIG)
+		if (nfhp_node_kind(n) != NFHP_NODE_ORIG)
 			continue;
 		c = nfhp_conn_of(n);
 		if (!all && !conn_expired(c))
@@ -578,7 +590,7 @@ static bool dump_mark_in(const struct netlink_callback *cb,
 	struct hlist_node *n;
 
 	conn_for_each_rcu(n, head)
-		if (*(u8 *)(n + 1) == NFHP_NODE_ORIG &&
+		if (nfhp_node_kind(n) == NFHP_NODE_ORIG &&
 		    dump_is_mark(cb, nfhp_conn_of(n)))
 			return true;
 	return false;
@@ -618,7 +630,7 @@ int nfhp_conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			const struct nfhp_conn *c;
 			void *hdr;
 
-			if (*(u8 *)(n + 1) != NFHP_NODE_ORIG)
+			if (nfhp_node_kind(n) != NFHP_NODE_ORIG)
 				continue;
 			c = nfhp_conn_of(n);
 			idx++;

@@ -52,7 +52,7 @@ enum nfhp_node_kind {
 /* A hash node that carries its own tuple: ORIG and REPLY. */
 struct nfhp_thash {
 	struct hlist_node	hnode;
-	u8			kind;	/* must follow hnode, see nfhp_node_conn() */
+	u8			kind;	/* must follow hnode: nfhp_node_kind() */
 	struct nfhp_tuple	t;
 };
 
@@ -153,11 +153,18 @@ int nfhp_conn_insert(struct nfhp_net *hn, struct nfhp_conn *c,
 		     struct nfhp_conn **winner);
 void nfhp_conn_kill(struct nfhp_net *hn, struct nfhp_conn *c, bool event);
 
+/*
+ * Which node of its connection @n is: every node is followed by its kind
+ * (nfhp_thash.kind, nfhp_conn.post_kind; conn.c asserts the layout).
+ */
+static inline enum nfhp_node_kind nfhp_node_kind(const struct hlist_node *n)
+{
+	return *(const u8 *)(n + 1);
+}
+
 static inline struct nfhp_conn *nfhp_conn_of(struct hlist_node *n)
 {
-	u8 kind = *(u8 *)(n + 1);
-
-	switch (kind) {
+	switch (nfhp_node_kind(n)) {
 	case NFHP_NODE_ORIG:
 		return container_of(n, struct nfhp_conn, th[0].hnode);
 	case NFHP_NODE_REPLY:
