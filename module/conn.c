@@ -34,16 +34,11 @@
 #include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
-#include <net/genetlink.h>
-#include <net/netlink.h>
 #include <net/netns/hash.h>
-#include <net/sock.h>
-#include <linux/nf_hairpin.h>
 
 #include "nf_hairpin.h"
 #include "rules.h"
 #include "datapath.h"
-#include "netlink.h"
 #include "conn.h"
 #include "hooks.h"
 
@@ -59,6 +54,9 @@
 
 static struct kmem_cache *nfhp_conn_cache __read_mostly;
 static siphash_key_t nfhp_conn_key __read_mostly;
+/* Who hears of connections made and destroyed (netlink.c). */
+static void (*conn_notify)(struct nfhp_net *hn, const struct nfhp_conn *c,
+			   enum nfhp_conn_event ev) __read_mostly;
 
 static_assert(offsetof(struct nfhp_thash, kind) == sizeof(struct hlist_node));
 static_assert(sizeof(struct nfhp_conn) <= 128);
@@ -296,6 +294,28 @@ static unsigned int conn_hashes(struct nfhp_net *hn,
 
 /* ---- connections ---- */
 
+/*
+ * Set (or clear, with NULL) the function told of every connection made or
+ * destroyed.  It is called under rcu_read_lock(), in any context: after
+ * clearing it, synchronize_rcu() waits for the calls still running.
+ */
+void nfhp_conn_set_notify(void (*fn)(struct nfhp_net *hn,
+				     const struct nfhp_conn *c,
+				     enum nfhp_conn_event ev))
+{
+	WRITE_ONCE(conn_notify, fn);
+}
+
+static void notify(struct nfhp_net *hn, const struct nfhp_conn *c,
+		   enum nfhp_conn_event ev)
+{
+	void (*fn)(struct nfhp_net *hn, const struct nfhp_conn *c,
+		   enum nfhp_conn_event ev) = READ_ONCE(conn_notify);
+
+	if (fn)
+		fn(hn, c, ev);
+}
+
 struct nfhp_conn *nfhp_conn_alloc(struct nfhp_net *hn)
 {
 	struct nfhp_conn_table *ct = hn->conns;
@@ -350,7 +370,7 @@ int nfhp_conn_insert(struct nfhp_net *hn, struct nfhp_conn *c,
 	int err = 0;
 
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held(),
-			 "nfhp_conn_insert() needs rcu_read_lock()");
+			 "insertion outside an RCU read-side section");
 	n = conn_hashes(hn, c, h);
 	keys[0] = c->th[NFHP_DIR_ORIG].t;
 	keys[1] = c->th[NFHP_DIR_REPLY].t;
@@ -393,7 +413,7 @@ out:
 		return err;
 
 	nfhp_stat_inc(hn, NFHP_STAT_CONN_CREATED);
-	nfhp_nl_conn_event(hn, c, NFHP_CMD_CONN_NEW);
+	notify(hn, c, NFHP_CONN_EV_NEW);
 	if (!delayed_work_pending(&ct->gc))
 		queue_delayed_work(system_power_efficient_wq, &ct->gc,
 				   NFHP_GC_INTERVAL);
@@ -414,7 +434,7 @@ void nfhp_conn_kill(struct nfhp_net *hn, struct nfhp_conn *c, bool event)
 	u32 h[3];
 
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held(),
-			 "nfhp_conn_kill() needs rcu_read_lock()");
+			 "removal outside an RCU read-side section");
 	n = conn_hashes(hn, c, h);
 	locks_take(ct, h, n, &l);
 	if (hlist_unhashed(&c->th[0].hnode)) {
@@ -429,7 +449,7 @@ void nfhp_conn_kill(struct nfhp_net *hn, struct nfhp_conn *c, bool event)
 
 	atomic_dec(&ct->count);
 	if (event)
-		nfhp_nl_conn_event(hn, c, NFHP_CMD_CONN_DESTROY);
+		notify(hn, c, NFHP_CONN_EV_DESTROY);
 	/* Rules are freed through RCU too: readers that still hold @c may
 	 * still count packets on them.
 	 */
@@ -508,113 +528,69 @@ u32 nfhp_conn_count(struct nfhp_net *hn)
 	return atomic_read(&hn->conns->count);
 }
 
-/* ---- netlink ---- */
-
-static int put_tuple(struct sk_buff *skb, int type, const struct nfhp_tuple *t)
+/* Changes when the table is flushed: a dump that spans it is inconsistent. */
+u32 nfhp_conn_gen(struct nfhp_net *hn)
 {
-	struct nlattr *nest = nla_nest_start(skb, type);
-
-	if (!nest)
-		return -EMSGSIZE;
-	if (nla_put_in_addr(skb, NFHP_TUPLE_A_SRC, t->src) ||
-	    nla_put_be16(skb, NFHP_TUPLE_A_SPORT, t->sport) ||
-	    nla_put_in_addr(skb, NFHP_TUPLE_A_DST, t->dst) ||
-	    nla_put_be16(skb, NFHP_TUPLE_A_DPORT, t->dport)) {
-		nla_nest_cancel(skb, nest);
-		return -EMSGSIZE;
-	}
-	nla_nest_end(skb, nest);
-	return 0;
+	return atomic_read(&hn->conns->gen);
 }
 
-int nfhp_conn_fill(struct sk_buff *skb, const struct nfhp_conn *c)
-{
-	struct nlattr *nest = nla_nest_start(skb, NFHP_A_CONN);
-	s32 left = (s32)(READ_ONCE(c->timeout) - (u32)jiffies);
+/* ---- walking ---- */
 
-	if (!nest)
-		return -EMSGSIZE;
-	if (left < 0)
-		left = 0;
-	if (nla_put_u8(skb, NFHP_CONN_A_PROTO, c->proto) ||
-	    nla_put_u8(skb, NFHP_CONN_A_STATE, READ_ONCE(c->state)) ||
-	    nla_put_u32(skb, NFHP_CONN_A_TIMEOUT,
-			DIV_ROUND_UP((u32)left, HZ)) ||
-	    put_tuple(skb, NFHP_CONN_A_ORIG, &c->th[NFHP_DIR_ORIG].t) ||
-	    put_tuple(skb, NFHP_CONN_A_REPLY, &c->th[NFHP_DIR_REPLY].t) ||
-	    (c->dnat && nla_put_u32(skb, NFHP_CONN_A_DNAT_ID, c->dnat->id)) ||
-	    (c->snat && nla_put_u32(skb, NFHP_CONN_A_SNAT_ID, c->snat->id)) ||
-	    nla_put_u32(skb, NFHP_CONN_A_FLAGS,
-			READ_ONCE(c->flags) & NFHP_CONN_F_UAPI)) {
-		nla_nest_cancel(skb, nest);
-		return -EMSGSIZE;
-	}
-	nla_nest_end(skb, nest);
-	return 0;
+static void cursor_mark(struct nfhp_conn_cursor *cur, const struct nfhp_conn *c)
+{
+	cur->mark = c->th[NFHP_DIR_ORIG].t;
+	cur->mark_proto = c->proto;
+	cur->seek = true;
 }
 
-/*
- * Where a dump goes on: the ORIG tuple and protocol of the last connection
- * sent, in cb->args[2..3], valid if cb->args[4].  A chain only ever grows
- * at its head and keeps its order otherwise, so the connections still to
- * send are those after that one, whatever came or went before it.
- */
-static void dump_mark(struct netlink_callback *cb, const struct nfhp_conn *c)
+static bool cursor_is(const struct nfhp_conn_cursor *cur,
+		      const struct nfhp_conn *c)
 {
-	const struct nfhp_tuple *t = &c->th[NFHP_DIR_ORIG].t;
-
-	cb->args[2] = (long)((u64)(__force u32)t->src << 32 |
-			     (__force u32)t->dst);
-	cb->args[3] = (long)((u64)c->proto << 32 |
-			     (u32)(__force u16)t->sport << 16 |
-			     (__force u16)t->dport);
-	cb->args[4] = 1;
+	return c->proto == cur->mark_proto &&
+	       tuple_eq(&c->th[NFHP_DIR_ORIG].t, &cur->mark);
 }
 
-static bool dump_is_mark(const struct netlink_callback *cb,
-			 const struct nfhp_conn *c)
-{
-	const struct nfhp_tuple *t = &c->th[NFHP_DIR_ORIG].t;
-
-	return (u64)cb->args[2] == ((u64)(__force u32)t->src << 32 |
-				    (__force u32)t->dst) &&
-	       (u64)cb->args[3] == ((u64)c->proto << 32 |
-				    (u32)(__force u16)t->sport << 16 |
-				    (__force u16)t->dport);
-}
-
-/* Whether the last connection sent is still in chain @head.  Under RCU. */
-static bool dump_mark_in(const struct netlink_callback *cb,
-			 struct hlist_head *head)
+/* Whether the last connection visited is still in chain @head.  Under RCU. */
+static bool cursor_in(const struct nfhp_conn_cursor *cur,
+		      struct hlist_head *head)
 {
 	struct hlist_node *n;
 
 	conn_for_each_rcu(n, head)
 		if (nfhp_node_kind(n) == NFHP_NODE_ORIG &&
-		    dump_is_mark(cb, nfhp_conn_of(n)))
+		    cursor_is(cur, nfhp_conn_of(n)))
 			return true;
 	return false;
 }
 
-/*
- * One message per connection.  cb->args[0]: the bucket to go on with;
- * cb->args[1]: how many connections of it were passed already, the resume
- * point if the last one sent (cb->args[2..4], dump_mark()) has gone since.
- * A connection that stays for the whole dump is sent exactly once, unless
- * the one sent last before it went away in between; connections that come
- * and go during a dump may be missed, as with nf_conntrack.  A flush marks
- * the dump inconsistent.
+/**
+ * nfhp_conn_walk - call @fn for each connection from where @cur says
+ * @hn:		the namespace
+ * @cur:	where to go on; updated
+ * @fn:		called under rcu_read_lock(); non-zero stops the walk
+ * @arg:	for @fn
+ *
+ * Resuming: a chain only ever grows at its head and keeps its order
+ * otherwise, so the connections still to visit are those after the last
+ * one visited (@cur->mark), whatever came or went before it.  If that one
+ * has gone since, the walk skips as many connections of its bucket as had
+ * been passed (@cur->skip) instead.  A connection that stays for the whole
+ * walk is visited exactly once, unless the one visited last before it went
+ * away in between; connections that come and go during a walk may be
+ * missed, as with nf_conntrack.
+ *
+ * Returns 0 when the whole table has been walked, else what @fn returned:
+ * the next walk with @cur starts again with the connection it refused.
  */
-int nfhp_conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
+int nfhp_conn_walk(struct nfhp_net *hn, struct nfhp_conn_cursor *cur,
+		   int (*fn)(const struct nfhp_conn *c, void *arg), void *arg)
 {
-	struct nfhp_net *hn = nfhp_pernet(sock_net(skb->sk));
 	struct nfhp_conn_table *ct = hn->conns;
-	unsigned long b = cb->args[0], skip = cb->args[1];
 	const struct nfhp_conn *last = NULL;
-	bool seek = cb->args[4], mark_in, passed;
-	unsigned long idx = 0;
+	bool seek = cur->seek, mark_in, passed;
+	u32 b = cur->bucket, skip = cur->skip, idx = 0;
+	int err;
 
-	cb->seq = atomic_read(&ct->gen) + 1;
 	if (!ct->buckets)
 		return 0;
 	rcu_read_lock();
@@ -622,52 +598,43 @@ int nfhp_conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		struct hlist_node *n;
 
 		/* Resuming: skip up to the mark, or @skip if it has gone. */
-		mark_in = seek && dump_mark_in(cb, &ct->buckets[b]);
+		mark_in = seek && cursor_in(cur, &ct->buckets[b]);
 		passed = !mark_in;
 		idx = 0;
 		last = NULL;
 		conn_for_each_rcu(n, &ct->buckets[b]) {
 			const struct nfhp_conn *c;
-			void *hdr;
 
 			if (nfhp_node_kind(n) != NFHP_NODE_ORIG)
 				continue;
 			c = nfhp_conn_of(n);
 			idx++;
 			if (!passed) {
-				passed = dump_is_mark(cb, c);
+				passed = cursor_is(cur, c);
 				continue;
 			}
 			if (seek && !mark_in && idx <= skip)
 				continue;
-			hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-					  cb->nlh->nlmsg_seq, &nfhp_genl_family,
-					  NLM_F_MULTI, NFHP_CMD_CONN_GET);
-			if (!hdr)
-				goto full;
-			genl_dump_check_consistent(cb, hdr);
-			if (nfhp_conn_fill(skb, c)) {
-				genlmsg_cancel(skb, hdr);
-				goto full;
-			}
-			genlmsg_end(skb, hdr);
+			err = fn(c, arg);
+			if (err)
+				goto stop;
 			last = c;
 		}
 	}
 	rcu_read_unlock();
-	cb->args[0] = b;
-	cb->args[1] = 0;
-	cb->args[4] = 0;
-	return skb->len;
-full:
-	cb->args[0] = b;
-	cb->args[1] = idx - 1;
+	cur->bucket = b;
+	cur->skip = 0;
+	cur->seek = false;
+	return 0;
+stop:
+	cur->bucket = b;
+	cur->skip = idx - 1;
 	if (last)
-		dump_mark(cb, last);
+		cursor_mark(cur, last);
 	else
-		cb->args[4] = seek;	/* nothing sent: the same resume point */
+		cur->seek = seek;	/* nothing visited: the same resume point */
 	rcu_read_unlock();
-	return skb->len;
+	return err;
 }
 
 /* ---- setup ---- */

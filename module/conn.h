@@ -152,6 +152,34 @@ void nfhp_conn_free(struct nfhp_net *hn, struct nfhp_conn *c);
 int nfhp_conn_insert(struct nfhp_net *hn, struct nfhp_conn *c,
 		     struct nfhp_conn **winner);
 void nfhp_conn_kill(struct nfhp_net *hn, struct nfhp_conn *c, bool event);
+/* Kill every connection (NFHP_CMD_CONN_FLUSH); how many there are. */
+void nfhp_conn_flush(struct nfhp_net *hn);
+u32 nfhp_conn_count(struct nfhp_net *hn);
+u32 nfhp_conn_gen(struct nfhp_net *hn);
+
+/*
+ * Where a walk goes on (nfhp_conn_walk()); all zero: at the start.  A dump
+ * keeps it in netlink_callback.ctx between its messages.
+ */
+struct nfhp_conn_cursor {
+	u32			bucket;		/* the bucket to go on with */
+	u32			skip;		/* how many of it were passed */
+	struct nfhp_tuple	mark;		/* ORIG of the last one visited */
+	u8			mark_proto;
+	bool			seek;		/* resume after @mark (or @skip) */
+};
+
+int nfhp_conn_walk(struct nfhp_net *hn, struct nfhp_conn_cursor *cur,
+		   int (*fn)(const struct nfhp_conn *c, void *arg), void *arg);
+
+enum nfhp_conn_event {
+	NFHP_CONN_EV_NEW,
+	NFHP_CONN_EV_DESTROY,
+};
+
+void nfhp_conn_set_notify(void (*fn)(struct nfhp_net *hn,
+				     const struct nfhp_conn *c,
+				     enum nfhp_conn_event ev));
 
 /*
  * Which node of its connection @n is: every node is followed by its kind

@@ -9,7 +9,6 @@
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/netdevice.h>
-#include <net/genetlink.h>
 #include <linux/nf_hairpin.h>
 
 #include "nf_hairpin.h"
@@ -18,25 +17,6 @@
 #include "datapath.h"
 
 unsigned int nfhp_net_id __read_mostly;
-
-u64 nfhp_stat_read(const struct nfhp_net *hn, enum nfhp_stat s)
-{
-	u64 sum = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		const struct nfhp_stats *st = per_cpu_ptr(hn->stats, cpu);
-		unsigned int start;
-		u64 v;
-
-		do {
-			start = u64_stats_fetch_begin(&st->syncp);
-			v = u64_stats_read(&st->cnt[s]);
-		} while (u64_stats_fetch_retry(&st->syncp, start));
-		sum += v;
-	}
-	return sum;
-}
 
 /*
  * Default connection limit: one entry per 16 KiB of RAM, as nf_conntrack
@@ -138,4 +118,3 @@ MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Port forwarding with working NAT loopback (hairpin NAT)");
 MODULE_AUTHOR("The nf_hairpin developers");
 MODULE_VERSION(NFHP_VERSION_STR);
-MODULE_ALIAS_GENL_FAMILY(NFHP_GENL_NAME);

@@ -44,10 +44,12 @@
 
 #include "nf_hairpin.h"
 #include "rules.h"
-#include "datapath.h"
+#include "conn.h"
 #include "netlink.h"
 
 enum { NFHP_MCGRP_EVENTS_IDX };
+
+static struct genl_family nfhp_genl_family;
 
 /*
  * PROTO: a range policy plus proto_ok().  Not NLA_POLICY_VALIDATE_FN: 6.1
@@ -776,6 +778,28 @@ static int snat_del_doit(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+/* The header of one message of a dump of @cmd. */
+static void *dump_put(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd)
+{
+	void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				cb->nlh->nlmsg_seq, &nfhp_genl_family,
+				NLM_F_MULTI, cmd);
+
+	if (hdr)
+		genl_dump_check_consistent(cb, hdr);
+	return hdr;
+}
+
+/* End the message at @hdr, or take it back if filling it failed (@err). */
+static int msg_end(struct sk_buff *skb, void *hdr, int err)
+{
+	if (err)
+		genlmsg_cancel(skb, hdr);
+	else
+		genlmsg_end(skb, hdr);
+	return err;
+}
+
 /*
  * Dump DNAT (@snat false) or SNAT rules, one message each, in id order,
  * from the first id above cb->args[0].
@@ -796,7 +820,6 @@ static int rules_dump(struct sk_buff *skb, struct netlink_callback *cb,
 		const struct nfhp_snat_rule *sr = NULL;
 		const struct nfhp_dnat_rule *dr = NULL;
 		void *hdr;
-		int err;
 
 		if (snat)
 			sr = nfhp_rules_snat_at(rs, i);
@@ -804,19 +827,11 @@ static int rules_dump(struct sk_buff *skb, struct netlink_callback *cb,
 			dr = nfhp_rules_dnat_at(rs, i);
 		if (!sr && !dr)
 			break;
-		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-				  cb->nlh->nlmsg_seq, &nfhp_genl_family,
-				  NLM_F_MULTI, snat ? NFHP_CMD_SNAT_GET :
-						      NFHP_CMD_DNAT_GET);
-		if (!hdr)
+		hdr = dump_put(skb, cb, snat ? NFHP_CMD_SNAT_GET :
+					       NFHP_CMD_DNAT_GET);
+		if (!hdr ||
+		    msg_end(skb, hdr, snat ? snat_fill(skb, sr) : dnat_fill(skb, dr)))
 			break;
-		genl_dump_check_consistent(cb, hdr);
-		err = snat ? snat_fill(skb, sr) : dnat_fill(skb, dr);
-		if (err) {
-			genlmsg_cancel(skb, hdr);
-			break;
-		}
-		genlmsg_end(skb, hdr);
 		cb->args[0] = snat ? sr->id : dr->id;
 	}
 	rcu_read_unlock();
@@ -962,6 +977,83 @@ static int conn_flush_doit(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
+static int put_tuple(struct sk_buff *skb, int type, const struct nfhp_tuple *t)
+{
+	struct nlattr *nest = nla_nest_start(skb, type);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_in_addr(skb, NFHP_TUPLE_A_SRC, t->src) ||
+	    nla_put_be16(skb, NFHP_TUPLE_A_SPORT, t->sport) ||
+	    nla_put_in_addr(skb, NFHP_TUPLE_A_DST, t->dst) ||
+	    nla_put_be16(skb, NFHP_TUPLE_A_DPORT, t->dport)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* The NFHP_A_CONN nest of @c (dumps and events). */
+static int conn_fill(struct sk_buff *skb, const struct nfhp_conn *c)
+{
+	struct nlattr *nest = nla_nest_start(skb, NFHP_A_CONN);
+	s32 left = (s32)(READ_ONCE(c->timeout) - (u32)jiffies);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (left < 0)
+		left = 0;
+	if (nla_put_u8(skb, NFHP_CONN_A_PROTO, c->proto) ||
+	    nla_put_u8(skb, NFHP_CONN_A_STATE, READ_ONCE(c->state)) ||
+	    nla_put_u32(skb, NFHP_CONN_A_TIMEOUT,
+			DIV_ROUND_UP((u32)left, HZ)) ||
+	    put_tuple(skb, NFHP_CONN_A_ORIG, &c->th[NFHP_DIR_ORIG].t) ||
+	    put_tuple(skb, NFHP_CONN_A_REPLY, &c->th[NFHP_DIR_REPLY].t) ||
+	    (c->dnat && nla_put_u32(skb, NFHP_CONN_A_DNAT_ID, c->dnat->id)) ||
+	    (c->snat && nla_put_u32(skb, NFHP_CONN_A_SNAT_ID, c->snat->id)) ||
+	    nla_put_u32(skb, NFHP_CONN_A_FLAGS,
+			READ_ONCE(c->flags) & NFHP_CONN_F_UAPI)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+struct conn_dump {
+	struct sk_buff		*skb;
+	struct netlink_callback	*cb;
+};
+
+static int conn_dump_one(const struct nfhp_conn *c, void *arg)
+{
+	const struct conn_dump *d = arg;
+	void *hdr = dump_put(d->skb, d->cb, NFHP_CMD_CONN_GET);
+
+	if (!hdr)
+		return -EMSGSIZE;
+	return msg_end(d->skb, hdr, conn_fill(d->skb, c));
+}
+
+static_assert(sizeof(struct nfhp_conn_cursor) <=
+	      sizeof_field(struct netlink_callback, ctx));
+
+/*
+ * One message per connection, resuming after the last one sent (the
+ * cursor lives in cb->ctx).  A flush marks the dump inconsistent.
+ */
+static int conn_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct nfhp_net *hn = nfhp_pernet(sock_net(skb->sk));
+	struct conn_dump d = { .skb = skb, .cb = cb };
+
+	cb->seq = nfhp_conn_gen(hn) + 1;
+	nfhp_conn_walk(hn, (struct nfhp_conn_cursor *)cb->ctx, conn_dump_one,
+		       &d);
+	return skb->len;
+}
+
 /* Counters by attribute. */
 static const u8 stats_attr[__NFHP_STAT_MAX] = {
 	[NFHP_STAT_XLATE_ORIG]		= NFHP_STATS_A_XLATE_ORIG,
@@ -976,6 +1068,26 @@ static const u8 stats_attr[__NFHP_STAT_MAX] = {
 	[NFHP_STAT_CLASH]		= NFHP_STATS_A_CLASH,
 };
 
+/* Sum of one counter over all CPUs. */
+static u64 stat_read(const struct nfhp_net *hn, enum nfhp_stat s)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct nfhp_stats *st = per_cpu_ptr(hn->stats, cpu);
+		unsigned int start;
+		u64 v;
+
+		do {
+			start = u64_stats_fetch_begin(&st->syncp);
+			v = u64_stats_read(&st->cnt[s]);
+		} while (u64_stats_fetch_retry(&st->syncp, start));
+		sum += v;
+	}
+	return sum;
+}
+
 static int stats_fill(struct sk_buff *msg, struct nfhp_net *hn)
 {
 	struct nlattr *nest = nla_nest_start(msg, NFHP_A_STATS);
@@ -985,7 +1097,7 @@ static int stats_fill(struct sk_buff *msg, struct nfhp_net *hn)
 				       nfhp_conn_count(hn), NFHP_STATS_A_PAD))
 		return -EMSGSIZE;
 	for (i = 0; i < __NFHP_STAT_MAX; i++)
-		if (nla_put_u64_64bit(msg, stats_attr[i], nfhp_stat_read(hn, i),
+		if (nla_put_u64_64bit(msg, stats_attr[i], stat_read(hn, i),
 				      NFHP_STATS_A_PAD))
 			return -EMSGSIZE;
 	nla_nest_end(msg, nest);
@@ -1090,7 +1202,7 @@ static const struct genl_ops nfhp_ops[] = {
 	NFHP_DUMP(NFHP_CMD_SNAT_GET, snat_dumpit),
 	NFHP_DO(NFHP_CMD_REPLACE, replace_doit, replace_req_policy),
 	NFHP_DO(NFHP_CMD_FLUSH, flush_doit, NULL),
-	NFHP_DUMP(NFHP_CMD_CONN_GET, nfhp_conn_dump),
+	NFHP_DUMP(NFHP_CMD_CONN_GET, conn_dumpit),
 	NFHP_DO(NFHP_CMD_CONN_FLUSH, conn_flush_doit, NULL),
 	NFHP_DO(NFHP_CMD_STATS_GET, stats_get_doit, NULL),
 	NFHP_DO(NFHP_CMD_CONFIG_GET, config_get_doit, NULL),
@@ -1101,7 +1213,7 @@ static const struct genl_multicast_group nfhp_mcgrps[] = {
 	[NFHP_MCGRP_EVENTS_IDX] = { .name = NFHP_MCGRP_EVENTS },
 };
 
-struct genl_family nfhp_genl_family __ro_after_init = {
+static struct genl_family nfhp_genl_family __ro_after_init = {
 	.name		= NFHP_GENL_NAME,
 	.version	= NFHP_GENL_VERSION,
 	.maxattr	= NFHP_A_MAX,
@@ -1117,9 +1229,12 @@ struct genl_family nfhp_genl_family __ro_after_init = {
 	.n_mcgrps	= ARRAY_SIZE(nfhp_mcgrps),
 };
 
-void nfhp_nl_conn_event(struct nfhp_net *hn, const struct nfhp_conn *c,
-			u8 cmd)
+/* NFHP_CMD_CONN_NEW or _DESTROY to NFHP_MCGRP_EVENTS, if anyone listens. */
+static void conn_event(struct nfhp_net *hn, const struct nfhp_conn *c,
+		       enum nfhp_conn_event ev)
 {
+	u8 cmd = ev == NFHP_CONN_EV_NEW ? NFHP_CMD_CONN_NEW :
+					  NFHP_CMD_CONN_DESTROY;
 	struct sk_buff *skb;
 	void *hdr;
 
@@ -1130,7 +1245,7 @@ void nfhp_nl_conn_event(struct nfhp_net *hn, const struct nfhp_conn *c,
 	if (!skb)
 		return;
 	hdr = genlmsg_put(skb, 0, 0, &nfhp_genl_family, 0, cmd);
-	if (!hdr || nfhp_conn_fill(skb, c)) {
+	if (!hdr || conn_fill(skb, c)) {
 		nlmsg_free(skb);
 		return;
 	}
@@ -1141,10 +1256,21 @@ void nfhp_nl_conn_event(struct nfhp_net *hn, const struct nfhp_conn *c,
 
 int __init nfhp_netlink_init(void)
 {
-	return genl_register_family(&nfhp_genl_family);
+	int err;
+
+	nfhp_conn_set_notify(conn_event);
+	err = genl_register_family(&nfhp_genl_family);
+	if (err)
+		nfhp_conn_set_notify(NULL);
+	return err;
 }
 
 void nfhp_netlink_exit(void)
 {
+	/* No event may be on its way once the family is gone. */
+	nfhp_conn_set_notify(NULL);
+	synchronize_rcu();
 	genl_unregister_family(&nfhp_genl_family);
 }
+
+MODULE_ALIAS_GENL_FAMILY(NFHP_GENL_NAME);

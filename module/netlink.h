@@ -5,11 +5,6 @@
 #ifndef _NFHP_NETLINK_H
 #define _NFHP_NETLINK_H
 
-#include <net/genetlink.h>
-
-/* For genlmsg_put() in dumps implemented elsewhere (conn.c). */
-extern struct genl_family nfhp_genl_family;
-
 int nfhp_netlink_init(void);
 void nfhp_netlink_exit(void);
 

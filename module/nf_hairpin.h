@@ -79,9 +79,6 @@ static inline void nfhp_stat_inc(struct nfhp_net *hn, enum nfhp_stat s)
 	u64_stats_update_end(&st->syncp);
 }
 
-/* Sum of one counter over all CPUs. */
-u64 nfhp_stat_read(const struct nfhp_net *hn, enum nfhp_stat s);
-
 extern unsigned int nfhp_net_id;
 
 static inline struct nfhp_net *nfhp_pernet(const struct net *net)
