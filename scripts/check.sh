@@ -232,9 +232,7 @@ stage build
 
 run checkpatch checkpatch
 run sparse sparse_check
-if [ -f selftests/ynl_check.py ]; then
-	run ynl-spec python3 selftests/ynl_check.py
-fi
+run ynl-spec python3 scripts/ynl_check.py
 stage lint
 
 run cli-unit-tests make -C tools/hairpin test

@@ -3,7 +3,9 @@
 """Check that Documentation/netlink/specs/nf_hairpin.yaml agrees with
 uapi/linux/nf_hairpin.h: every enum name and value, both ways.
 
-    python3 selftests/ynl_check.py [SPEC HEADER]
+    python3 scripts/ynl_check.py [SPEC HEADER]
+
+Run by scripts/check.sh (the ynl-spec check).
 
 Exit 0 if they agree, 1 (listing the differences) if not.
 """
