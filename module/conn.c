@@ -339,9 +339,9 @@ struct nfhp_conn *nfhp_conn_alloc(struct nfhp_net *hn)
 static void conn_put_rules(struct nfhp_conn *c)
 {
 	if (c->dnat)
-		nfhp_dnat_put(c->dnat);
+		nfhp_rule_put(&c->dnat->core);
 	if (c->snat)
-		nfhp_snat_put(c->snat);
+		nfhp_rule_put(&c->snat->core);
 }
 
 /* A connection that never made it into the table. */

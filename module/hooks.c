@@ -68,9 +68,9 @@ static void count_packet(struct nfhp_net *hn, const struct nfhp_conn *c,
 	nfhp_stat_inc(hn, dir == NFHP_DIR_ORIG ? NFHP_STAT_XLATE_ORIG :
 						 NFHP_STAT_XLATE_REPLY);
 	if (c->dnat)
-		nfhp_rstats_add(c->dnat->stats, skb->len, new_conn);
+		nfhp_rstats_add(c->dnat->core.stats, skb->len, new_conn);
 	if (c->snat)
-		nfhp_rstats_add(c->snat->stats, skb->len, new_conn);
+		nfhp_rstats_add(c->snat->core.stats, skb->len, new_conn);
 }
 
 /* After a destination change: route again. */
@@ -164,22 +164,22 @@ static int snat_choose(struct nfhp_net *hn, struct nfhp_conn *c,
 	__be32 addr = 0;
 
 	sr = nfhp_snat_lookup(hn, c->proto, o->src, r->src, r->sport, out);
-	if (sr && nfhp_snat_get(sr)) {
+	if (sr && nfhp_rule_get(&sr->core)) {
 		c->snat = sr;
-		if (sr->flags & NFHP_SNAT_F_MASQUERADE)
+		if (sr->core.flags & NFHP_SNAT_F_MASQUERADE)
 			addr = masquerade_addr(out, rt, r->src);
 		else
 			addr = sr->to;
 		if (!addr)
 			return -EADDRNOTAVAIL;
 		if (addr == o->src) {
-			nfhp_snat_put(sr);
+			nfhp_rule_put(&sr->core);
 			c->snat = NULL;
 			return 0;
 		}
-	} else if (c->dnat && !(c->dnat->flags & NFHP_DNAT_F_NOREFLECT) &&
+	} else if (c->dnat && !(c->dnat->core.flags & NFHP_DNAT_F_NOREFLECT) &&
 		   reflect_needed(hn->net, o->src, out)) {
-		if (c->dnat->flags & NFHP_DNAT_F_REFLECT_EXTERNAL)
+		if (c->dnat->core.flags & NFHP_DNAT_F_REFLECT_EXTERNAL)
 			addr = o->dst;
 		else
 			addr = inet_select_addr(out, r->src, RT_SCOPE_LINK);
@@ -279,7 +279,7 @@ static unsigned int new_in(struct nfhp_net *hn, struct sk_buff *skb,
 
 	dr = nfhp_dnat_lookup(hn, p->proto, p->t.src, p->t.dst, p->t.dport,
 			      state->in, true);
-	if (dr && (dr->flags & NFHP_DNAT_F_LOCAL) &&
+	if (dr && (dr->core.flags & NFHP_DNAT_F_LOCAL) &&
 	    inet_addr_type(state->net, p->t.dst) != RTN_LOCAL)
 		dr = nfhp_dnat_lookup(hn, p->proto, p->t.src, p->t.dst,
 				      p->t.dport, state->in, false);
@@ -292,7 +292,7 @@ static unsigned int new_in(struct nfhp_net *hn, struct sk_buff *skb,
 	c = conn_new(hn, p->proto);
 	if (!c)
 		return NF_DROP;
-	if (!nfhp_dnat_get(dr)) {	/* being deleted right now */
+	if (!nfhp_rule_get(&dr->core)) {	/* being deleted right now */
 		nfhp_conn_free(hn, c);
 		return NF_ACCEPT;
 	}
@@ -352,7 +352,7 @@ static unsigned int new_out(struct nfhp_net *hn, struct sk_buff *skb,
 			      state->out);
 	if (!sr || !nfhp_state_new_ok(p->proto, skb, p->l4off))
 		return NF_ACCEPT;
-	if (sr->flags & NFHP_SNAT_F_MASQUERADE)
+	if (sr->core.flags & NFHP_SNAT_F_MASQUERADE)
 		addr = masquerade_addr(state->out, rt, p->t.dst);
 	else
 		addr = sr->to;
@@ -363,7 +363,7 @@ static unsigned int new_out(struct nfhp_net *hn, struct sk_buff *skb,
 	c = conn_new(hn, p->proto);
 	if (!c)
 		return NF_DROP;
-	if (!nfhp_snat_get(sr)) {
+	if (!nfhp_rule_get(&sr->core)) {
 		nfhp_conn_free(hn, c);
 		return NF_ACCEPT;
 	}

@@ -58,94 +58,106 @@ static struct genl_family nfhp_genl_family;
  */
 #define PROTO_POLICY	NLA_POLICY_RANGE(NLA_U8, IPPROTO_TCP, IPPROTO_UDP)
 
-static bool proto_ok(const struct nlattr *attr, struct netlink_ext_ack *extack,
-		     const char *msg)
+#define PORT_POLICY	NLA_POLICY_MIN(NLA_BE16, 1)
+#define IFNAME_POLICY	{ .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 }
+#define ADDR_POLICY	{ .type = NLA_BE32 }
+#define OUTPUT_ONLY	{ .type = NLA_REJECT }
+#define PLEN_POLICY	NLA_POLICY_MAX(NLA_U8, 32)
+#define ID_POLICY	NLA_POLICY_MIN(NLA_U32, 1)
+
+/* Room for the attributes of either kind; the id is at the same place. */
+#define RULE_A_MAX	NFHP_DNAT_A_MAX
+#define RULE_A_ID	NFHP_DNAT_A_ID
+static_assert(NFHP_SNAT_A_MAX <= RULE_A_MAX);
+static_assert((int)NFHP_SNAT_A_ID == (int)RULE_A_ID);
+
+/* What a rejected attribute of both kinds must be: "dnat src: ...". */
+#define BOTH(name, what)	{ "dnat " name ": " what, "snat " name ": " what }
+#define REQ_ERR			"not accepted in requests"
+#define ADDR_ERR		"must be a 4-byte IPv4 address"
+#define PLEN_ERR		"must be a u8 0..32"
+#define PORT_ERR		"must be a 2-byte port 1..65535"
+#define IFNAME_ERR		\
+	"must be a NUL-terminated interface name (at most 15 characters)"
+
+/*
+ * The attributes of the two kinds of rule nest side by side: the type in
+ * each kind (0: it has none), the policy, and what a rejected value must
+ * be ([0]: an unknown attribute).  rule_policy[] and rule_errs[] are built
+ * from it.
+ */
+static const struct rule_attr {
+	u8			type[NFHP_RULE_KINDS];
+	struct nla_policy	policy;
+	const char		*err[NFHP_RULE_KINDS];
+} rule_attrs[] = {
+	{ { 0, 0 }, {}, { "dnat: unknown attribute", "snat: unknown attribute" } },
+	{ { NFHP_DNAT_A_PAD, NFHP_SNAT_A_PAD }, OUTPUT_ONLY, BOTH("pad", REQ_ERR) },
+	{ { NFHP_DNAT_A_ID, NFHP_SNAT_A_ID }, ID_POLICY, BOTH("id", "must be a u32 >= 1") },
+	{ { NFHP_DNAT_A_IIF, NFHP_SNAT_A_OIF }, IFNAME_POLICY,
+	  { "dnat iif: " IFNAME_ERR, "snat oif: " IFNAME_ERR } },
+	{ { NFHP_DNAT_A_SRC, NFHP_SNAT_A_SRC }, ADDR_POLICY, BOTH("src", ADDR_ERR) },
+	{ { NFHP_DNAT_A_SRC_PLEN, NFHP_SNAT_A_SRC_PLEN }, PLEN_POLICY, BOTH("src-plen", PLEN_ERR) },
+	{ { NFHP_DNAT_A_DST, NFHP_SNAT_A_DST }, ADDR_POLICY, BOTH("dst", ADDR_ERR) },
+	{ { 0, NFHP_SNAT_A_DST_PLEN }, PLEN_POLICY, { NULL, "snat dst-plen: " PLEN_ERR } },
+	{ { NFHP_DNAT_A_PROTO, NFHP_SNAT_A_PROTO }, PROTO_POLICY,
+	  BOTH("proto", "must be a u8, tcp (6) or udp (17)") },
+	{ { NFHP_DNAT_A_DPORT_MIN, NFHP_SNAT_A_DPORT_MIN }, PORT_POLICY, BOTH("dport-min", PORT_ERR) },
+	{ { NFHP_DNAT_A_DPORT_MAX, NFHP_SNAT_A_DPORT_MAX }, PORT_POLICY, BOTH("dport-max", PORT_ERR) },
+	{ { NFHP_DNAT_A_TO, NFHP_SNAT_A_TO }, ADDR_POLICY, BOTH("to", ADDR_ERR) },
+	{ { NFHP_DNAT_A_TO_PORT_MIN, 0 }, PORT_POLICY, { "dnat to-port-min: " PORT_ERR } },
+	{ { NFHP_DNAT_A_TO_PORT_MAX, 0 }, PORT_POLICY, { "dnat to-port-max: " PORT_ERR } },
+	{ { NFHP_DNAT_A_FLAGS, 0 }, NLA_POLICY_MASK(NLA_U32, __NFHP_DNAT_F_ALL),
+	  { "dnat flags: must be a u32 of known flags (local, noreflect, reflect-external)" } },
+	{ { 0, NFHP_SNAT_A_FLAGS }, NLA_POLICY_MASK(NLA_U32, __NFHP_SNAT_F_ALL),
+	  { NULL, "snat flags: must be a u32 of known flags (masquerade)" } },
+	{ { NFHP_DNAT_A_STATS, NFHP_SNAT_A_STATS }, OUTPUT_ONLY, BOTH("stats", REQ_ERR) },
+};
+
+static struct nla_policy rule_policy[NFHP_RULE_KINDS][RULE_A_MAX + 1]
+	__ro_after_init;
+static const char *rule_errs[NFHP_RULE_KINDS][RULE_A_MAX + 1] __ro_after_init;
+
+/*
+ * NL_SET_ERR_MSG*() take string literals only (6.1 copies the message into
+ * a static array): messages picked at run time, from a table by attribute
+ * type or rule kind, are set here.
+ */
+static void set_err_msg(struct netlink_ext_ack *extack, const char *msg)
+{
+	if (extack)
+		extack->_msg = msg;
+}
+
+/* The protocol of a rule of @kind: see PROTO_POLICY. */
+static bool proto_ok(enum nfhp_rule_kind kind, const struct nlattr *attr,
+		     struct netlink_ext_ack *extack)
 {
 	u8 proto = nla_get_u8(attr);
 
 	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP)
 		return true;
 	NL_SET_BAD_ATTR(extack, attr);
-	if (extack)
-		extack->_msg = msg;
+	set_err_msg(extack, rule_errs[kind][nla_type(attr)]);
 	return false;
 }
 
-#define PORT_POLICY	NLA_POLICY_MIN(NLA_BE16, 1)
-#define IFNAME_POLICY	{ .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 }
-#define ADDR_POLICY	{ .type = NLA_BE32 }
-#define OUTPUT_ONLY	{ .type = NLA_REJECT }
+static void __init rule_tables_init(void)
+{
+	const struct rule_attr *a;
+	int k;
 
-static const struct nla_policy dnat_policy[NFHP_DNAT_A_MAX + 1] = {
-	[NFHP_DNAT_A_PAD]		= OUTPUT_ONLY,
-	[NFHP_DNAT_A_ID]		= NLA_POLICY_MIN(NLA_U32, 1),
-	[NFHP_DNAT_A_IIF]		= IFNAME_POLICY,
-	[NFHP_DNAT_A_SRC]		= ADDR_POLICY,
-	[NFHP_DNAT_A_SRC_PLEN]		= NLA_POLICY_MAX(NLA_U8, 32),
-	[NFHP_DNAT_A_DST]		= ADDR_POLICY,
-	[NFHP_DNAT_A_PROTO]		= PROTO_POLICY,
-	[NFHP_DNAT_A_DPORT_MIN]		= PORT_POLICY,
-	[NFHP_DNAT_A_DPORT_MAX]		= PORT_POLICY,
-	[NFHP_DNAT_A_TO]		= ADDR_POLICY,
-	[NFHP_DNAT_A_TO_PORT_MIN]	= PORT_POLICY,
-	[NFHP_DNAT_A_TO_PORT_MAX]	= PORT_POLICY,
-	[NFHP_DNAT_A_FLAGS]		= NLA_POLICY_MASK(NLA_U32,
-							  __NFHP_DNAT_F_ALL),
-	[NFHP_DNAT_A_STATS]		= OUTPUT_ONLY,
-};
-
-/* What a rejected attribute must be; [0]: an unknown attribute. */
-static const char * const dnat_errs[NFHP_DNAT_A_MAX + 1] = {
-	[NFHP_DNAT_A_UNSPEC]	  = "dnat: unknown attribute",
-	[NFHP_DNAT_A_PAD]	  = "dnat pad: not accepted in requests",
-	[NFHP_DNAT_A_ID]	  = "dnat id: must be a u32 >= 1",
-	[NFHP_DNAT_A_IIF]	  = "dnat iif: must be a NUL-terminated interface name (at most 15 characters)",
-	[NFHP_DNAT_A_SRC]	  = "dnat src: must be a 4-byte IPv4 address",
-	[NFHP_DNAT_A_SRC_PLEN]	  = "dnat src-plen: must be a u8 0..32",
-	[NFHP_DNAT_A_DST]	  = "dnat dst: must be a 4-byte IPv4 address",
-	[NFHP_DNAT_A_PROTO]	  = "dnat proto: must be a u8, tcp (6) or udp (17)",
-	[NFHP_DNAT_A_DPORT_MIN]	  = "dnat dport-min: must be a 2-byte port 1..65535",
-	[NFHP_DNAT_A_DPORT_MAX]	  = "dnat dport-max: must be a 2-byte port 1..65535",
-	[NFHP_DNAT_A_TO]	  = "dnat to: must be a 4-byte IPv4 address",
-	[NFHP_DNAT_A_TO_PORT_MIN] = "dnat to-port-min: must be a 2-byte port 1..65535",
-	[NFHP_DNAT_A_TO_PORT_MAX] = "dnat to-port-max: must be a 2-byte port 1..65535",
-	[NFHP_DNAT_A_FLAGS]	  = "dnat flags: must be a u32 of known flags (local, noreflect, reflect-external)",
-	[NFHP_DNAT_A_STATS]	  = "dnat stats: not accepted in requests",
-};
-
-static const struct nla_policy snat_policy[NFHP_SNAT_A_MAX + 1] = {
-	[NFHP_SNAT_A_PAD]		= OUTPUT_ONLY,
-	[NFHP_SNAT_A_ID]		= NLA_POLICY_MIN(NLA_U32, 1),
-	[NFHP_SNAT_A_OIF]		= IFNAME_POLICY,
-	[NFHP_SNAT_A_SRC]		= ADDR_POLICY,
-	[NFHP_SNAT_A_SRC_PLEN]		= NLA_POLICY_MAX(NLA_U8, 32),
-	[NFHP_SNAT_A_DST]		= ADDR_POLICY,
-	[NFHP_SNAT_A_DST_PLEN]		= NLA_POLICY_MAX(NLA_U8, 32),
-	[NFHP_SNAT_A_PROTO]		= PROTO_POLICY,
-	[NFHP_SNAT_A_DPORT_MIN]		= PORT_POLICY,
-	[NFHP_SNAT_A_DPORT_MAX]		= PORT_POLICY,
-	[NFHP_SNAT_A_TO]		= ADDR_POLICY,
-	[NFHP_SNAT_A_FLAGS]		= NLA_POLICY_MASK(NLA_U32,
-							  __NFHP_SNAT_F_ALL),
-	[NFHP_SNAT_A_STATS]		= OUTPUT_ONLY,
-};
-
-static const char * const snat_errs[NFHP_SNAT_A_MAX + 1] = {
-	[NFHP_SNAT_A_UNSPEC]	= "snat: unknown attribute",
-	[NFHP_SNAT_A_PAD]	= "snat pad: not accepted in requests",
-	[NFHP_SNAT_A_ID]	= "snat id: must be a u32 >= 1",
-	[NFHP_SNAT_A_OIF]	= "snat oif: must be a NUL-terminated interface name (at most 15 characters)",
-	[NFHP_SNAT_A_SRC]	= "snat src: must be a 4-byte IPv4 address",
-	[NFHP_SNAT_A_SRC_PLEN]	= "snat src-plen: must be a u8 0..32",
-	[NFHP_SNAT_A_DST]	= "snat dst: must be a 4-byte IPv4 address",
-	[NFHP_SNAT_A_DST_PLEN]	= "snat dst-plen: must be a u8 0..32",
-	[NFHP_SNAT_A_PROTO]	= "snat proto: must be a u8, tcp (6) or udp (17)",
-	[NFHP_SNAT_A_DPORT_MIN]	= "snat dport-min: must be a 2-byte port 1..65535",
-	[NFHP_SNAT_A_DPORT_MAX]	= "snat dport-max: must be a 2-byte port 1..65535",
-	[NFHP_SNAT_A_TO]	= "snat to: must be a 4-byte IPv4 address",
-	[NFHP_SNAT_A_FLAGS]	= "snat flags: must be a u32 of known flags (masquerade)",
-	[NFHP_SNAT_A_STATS]	= "snat stats: not accepted in requests",
-};
+	for (a = rule_attrs; a < rule_attrs + ARRAY_SIZE(rule_attrs); a++) {
+		for (k = 0; k < NFHP_RULE_KINDS; k++) {
+			/* memcpy(): struct nla_policy has const members */
+			if (a->type[k])
+				memcpy(&rule_policy[k][a->type[k]], &a->policy,
+				       sizeof(a->policy));
+			if (a->err[k])
+				rule_errs[k][a->type[k]] = a->err[k];
+		}
+	}
+}
 
 /* NFHP_A_RULES of NFHP_CMD_REPLACE: dnat and snat nests only. */
 static const struct nla_policy rules_policy[NFHP_A_MAX + 1] = {
@@ -261,15 +273,19 @@ static int parse_nest(struct nlattr **tb, int maxtype,
 	return err;
 }
 
-/* Report the missing attribute @type of @nest. */
-static int missing(struct netlink_ext_ack *extack, const struct nlattr *nest,
-		   int type, const char *msg)
-{
-	NL_SET_ERR_ATTR_MISS(extack, nest, type);
-	if (extack)
-		extack->_msg = msg;
-	return -EINVAL;
-}
+/*
+ * Reject the request: attribute @attr is wrong, or attribute @type of
+ * @nest (NULL: the top level) is missing.  @msg is a literal.
+ */
+#define REJECT(extack, attr, msg) ({					\
+	NL_SET_ERR_MSG_ATTR(extack, attr, msg);				\
+	-EINVAL;							\
+})
+#define MISSING(extack, nest, type, msg) ({				\
+	NL_SET_ERR_ATTR_MISS(extack, nest, type);			\
+	NL_SET_ERR_MSG(extack, msg);					\
+	-EINVAL;							\
+})
 
 static __be32 plen_mask(u8 plen)
 {
@@ -279,6 +295,29 @@ static __be32 plen_mask(u8 plen)
 static u16 get_port(const struct nlattr *attr, u16 dflt)
 {
 	return attr ? ntohs(nla_get_be16(attr)) : dflt;
+}
+
+/*
+ * The prefix @addr/@plen (each optional) into *@a, *@mask and *@len;
+ * false if @addr has bits set beyond the prefix length.
+ */
+static bool get_prefix(const struct nlattr *addr, const struct nlattr *plen,
+		       __be32 *a, __be32 *mask, u8 *len)
+{
+	if (plen)
+		*len = nla_get_u8(plen);
+	*mask = plen_mask(*len);
+	if (addr)
+		*a = nla_get_in_addr(addr);
+	return !(*a & ~*mask);
+}
+
+/* The interface name @attr (optional) into @name; false if it is empty. */
+static bool get_ifname(char *name, const struct nlattr *attr)
+{
+	if (attr)
+		nla_strscpy(name, attr, IFNAMSIZ);
+	return !attr || name[0];
 }
 
 /* True (and the extack set) if any attribute but @keep is present. */
@@ -301,251 +340,131 @@ static bool only(struct nlattr **tb, int maxtype, int keep,
  * Fill @r from @tb (the parsed @nest) and check it.  @match_only: for a
  * delete, only the match counts (iif, src, dst or local, proto, ports).
  */
-static int dnat_from_attrs(struct nfhp_dnat_rule *r, struct nlattr **tb,
+static int dnat_from_attrs(struct nfhp_rule *rule, struct nlattr **tb,
 			   const struct nlattr *nest, bool match_only,
 			   struct netlink_ext_ack *extack)
 {
+	struct nfhp_dnat_rule *r = nfhp_dnat(rule);
 	struct nlattr *a;
 
-	if (tb[NFHP_DNAT_A_ID]) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[NFHP_DNAT_A_ID],
-				    "dnat id: assigned by the kernel, only for delete");
-		return -EINVAL;
-	}
 	if (!tb[NFHP_DNAT_A_PROTO])
-		return missing(extack, nest, NFHP_DNAT_A_PROTO,
+		return MISSING(extack, nest, NFHP_DNAT_A_PROTO,
 			       "dnat proto: missing");
 	if (!tb[NFHP_DNAT_A_DPORT_MIN])
-		return missing(extack, nest, NFHP_DNAT_A_DPORT_MIN,
+		return MISSING(extack, nest, NFHP_DNAT_A_DPORT_MIN,
 			       "dnat dport-min: missing");
-	if (!proto_ok(tb[NFHP_DNAT_A_PROTO], extack,
-		      dnat_errs[NFHP_DNAT_A_PROTO]))
+	if (!proto_ok(NFHP_RULE_DNAT, tb[NFHP_DNAT_A_PROTO], extack))
 		return -EINVAL;
 	r->proto = nla_get_u8(tb[NFHP_DNAT_A_PROTO]);
 	r->dport_min = get_port(tb[NFHP_DNAT_A_DPORT_MIN], 0);
 	r->dport_max = get_port(tb[NFHP_DNAT_A_DPORT_MAX], r->dport_min);
-	if (r->dport_max < r->dport_min) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[NFHP_DNAT_A_DPORT_MAX],
-				    "dnat dport-max: below dport-min");
-		return -EINVAL;
-	}
+	if (r->dport_max < r->dport_min)
+		return REJECT(extack, tb[NFHP_DNAT_A_DPORT_MAX],
+			      "dnat dport-max: below dport-min");
 	if (tb[NFHP_DNAT_A_FLAGS])
-		r->flags = nla_get_u32(tb[NFHP_DNAT_A_FLAGS]);
+		rule->flags = nla_get_u32(tb[NFHP_DNAT_A_FLAGS]);
 	if (match_only)
-		r->flags &= NFHP_DNAT_F_LOCAL;
-	if ((r->flags & NFHP_DNAT_F_NOREFLECT) &&
-	    (r->flags & NFHP_DNAT_F_REFLECT_EXTERNAL)) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[NFHP_DNAT_A_FLAGS],
-				    "dnat flags: noreflect and reflect-external exclude each other");
-		return -EINVAL;
-	}
+		rule->flags &= NFHP_DNAT_F_LOCAL;
+	if ((rule->flags & NFHP_DNAT_F_NOREFLECT) &&
+	    (rule->flags & NFHP_DNAT_F_REFLECT_EXTERNAL))
+		return REJECT(extack, tb[NFHP_DNAT_A_FLAGS],
+			      "dnat flags: noreflect and reflect-external exclude each other");
 	a = tb[NFHP_DNAT_A_DST];
-	if (r->flags & NFHP_DNAT_F_LOCAL) {
-		if (a) {
-			NL_SET_ERR_MSG_ATTR(extack, a,
-					    "dnat dst: not allowed with the local flag");
-			return -EINVAL;
-		}
+	if (rule->flags & NFHP_DNAT_F_LOCAL) {
+		if (a)
+			return REJECT(extack, a,
+				      "dnat dst: not allowed with the local flag");
 	} else if (!a) {
-		return missing(extack, nest, NFHP_DNAT_A_DST,
+		return MISSING(extack, nest, NFHP_DNAT_A_DST,
 			       "dnat dst: missing (or set the local flag)");
 	} else {
 		r->dst = nla_get_in_addr(a);
-		if (!r->dst) {
-			NL_SET_ERR_MSG_ATTR(extack, a,
-					    "dnat dst: 0.0.0.0 is not an address (use the local flag)");
-			return -EINVAL;
-		}
+		if (!r->dst)
+			return REJECT(extack, a,
+				      "dnat dst: 0.0.0.0 is not an address (use the local flag)");
 	}
-	if (tb[NFHP_DNAT_A_SRC_PLEN])
-		r->src_plen = nla_get_u8(tb[NFHP_DNAT_A_SRC_PLEN]);
-	r->src_mask = plen_mask(r->src_plen);
-	a = tb[NFHP_DNAT_A_SRC];
-	if (a) {
-		r->src = nla_get_in_addr(a);
-		if (r->src & ~r->src_mask) {
-			NL_SET_ERR_MSG_ATTR(extack, a,
-					    "dnat src: host bits set beyond src-plen");
-			return -EINVAL;
-		}
-	}
-	a = tb[NFHP_DNAT_A_IIF];
-	if (a) {
-		nla_strscpy(r->iif, a, IFNAMSIZ);
-		if (!r->iif[0]) {
-			NL_SET_ERR_MSG_ATTR(extack, a, "dnat iif: empty name");
-			return -EINVAL;
-		}
-	}
+	if (!get_prefix(tb[NFHP_DNAT_A_SRC], tb[NFHP_DNAT_A_SRC_PLEN],
+			&r->src, &r->src_mask, &r->src_plen))
+		return REJECT(extack, tb[NFHP_DNAT_A_SRC],
+			      "dnat src: host bits set beyond src-plen");
+	if (!get_ifname(r->iif, tb[NFHP_DNAT_A_IIF]))
+		return REJECT(extack, tb[NFHP_DNAT_A_IIF], "dnat iif: empty name");
 	if (match_only)
 		return 0;
 
 	a = tb[NFHP_DNAT_A_TO];
 	if (!a)
-		return missing(extack, nest, NFHP_DNAT_A_TO, "dnat to: missing");
+		return MISSING(extack, nest, NFHP_DNAT_A_TO, "dnat to: missing");
 	r->to = nla_get_in_addr(a);
-	if (!r->to) {
-		NL_SET_ERR_MSG_ATTR(extack, a,
-				    "dnat to: 0.0.0.0 is not an address");
-		return -EINVAL;
-	}
+	if (!r->to)
+		return REJECT(extack, a, "dnat to: 0.0.0.0 is not an address");
 	a = tb[NFHP_DNAT_A_TO_PORT_MAX];
-	if (a && !tb[NFHP_DNAT_A_TO_PORT_MIN]) {
-		NL_SET_ERR_MSG_ATTR(extack, a,
-				    "dnat to-port-max: only with to-port-min");
-		return -EINVAL;
-	}
+	if (a && !tb[NFHP_DNAT_A_TO_PORT_MIN])
+		return REJECT(extack, a, "dnat to-port-max: only with to-port-min");
 	r->to_port_min = get_port(tb[NFHP_DNAT_A_TO_PORT_MIN], 0);
 	r->to_port_max = get_port(a, r->to_port_min);
-	if (r->to_port_max < r->to_port_min) {
-		NL_SET_ERR_MSG_ATTR(extack, a,
-				    "dnat to-port-max: below to-port-min");
-		return -EINVAL;
-	}
+	if (r->to_port_max < r->to_port_min)
+		return REJECT(extack, a, "dnat to-port-max: below to-port-min");
 	if (r->to_port_max != r->to_port_min &&
-	    r->to_port_max - r->to_port_min != r->dport_max - r->dport_min) {
-		NL_SET_ERR_MSG_ATTR(extack, a,
-				    "dnat to-port-max: target range must be a single port or as wide as dport-min..dport-max");
-		return -EINVAL;
-	}
+	    r->to_port_max - r->to_port_min != r->dport_max - r->dport_min)
+		return REJECT(extack, a,
+			      "dnat to-port-max: target range must be a single port or as wide as dport-min..dport-max");
 	return 0;
 }
 
-static int snat_from_attrs(struct nfhp_snat_rule *r, struct nlattr **tb,
+static int snat_from_attrs(struct nfhp_rule *rule, struct nlattr **tb,
 			   const struct nlattr *nest, bool match_only,
 			   struct netlink_ext_ack *extack)
 {
+	struct nfhp_snat_rule *r = nfhp_snat(rule);
 	struct nlattr *a;
 
-	if (tb[NFHP_SNAT_A_ID]) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[NFHP_SNAT_A_ID],
-				    "snat id: assigned by the kernel, only for delete");
-		return -EINVAL;
-	}
-	a = tb[NFHP_SNAT_A_OIF];
-	if (a) {
-		nla_strscpy(r->oif, a, IFNAMSIZ);
-		if (!r->oif[0]) {
-			NL_SET_ERR_MSG_ATTR(extack, a, "snat oif: empty name");
-			return -EINVAL;
-		}
-	}
-	if (tb[NFHP_SNAT_A_SRC_PLEN])
-		r->src_plen = nla_get_u8(tb[NFHP_SNAT_A_SRC_PLEN]);
-	r->src_mask = plen_mask(r->src_plen);
-	a = tb[NFHP_SNAT_A_SRC];
-	if (a) {
-		r->src = nla_get_in_addr(a);
-		if (r->src & ~r->src_mask) {
-			NL_SET_ERR_MSG_ATTR(extack, a,
-					    "snat src: host bits set beyond src-plen");
-			return -EINVAL;
-		}
-	}
-	if (tb[NFHP_SNAT_A_DST_PLEN])
-		r->dst_plen = nla_get_u8(tb[NFHP_SNAT_A_DST_PLEN]);
-	r->dst_mask = plen_mask(r->dst_plen);
-	a = tb[NFHP_SNAT_A_DST];
-	if (a) {
-		r->dst = nla_get_in_addr(a);
-		if (r->dst & ~r->dst_mask) {
-			NL_SET_ERR_MSG_ATTR(extack, a,
-					    "snat dst: host bits set beyond dst-plen");
-			return -EINVAL;
-		}
-	}
+	if (!get_ifname(r->oif, tb[NFHP_SNAT_A_OIF]))
+		return REJECT(extack, tb[NFHP_SNAT_A_OIF], "snat oif: empty name");
+	if (!get_prefix(tb[NFHP_SNAT_A_SRC], tb[NFHP_SNAT_A_SRC_PLEN],
+			&r->src, &r->src_mask, &r->src_plen))
+		return REJECT(extack, tb[NFHP_SNAT_A_SRC],
+			      "snat src: host bits set beyond src-plen");
+	if (!get_prefix(tb[NFHP_SNAT_A_DST], tb[NFHP_SNAT_A_DST_PLEN],
+			&r->dst, &r->dst_mask, &r->dst_plen))
+		return REJECT(extack, tb[NFHP_SNAT_A_DST],
+			      "snat dst: host bits set beyond dst-plen");
 	a = tb[NFHP_SNAT_A_PROTO];
 	if (a) {
-		if (!proto_ok(a, extack, snat_errs[NFHP_SNAT_A_PROTO]))
+		if (!proto_ok(NFHP_RULE_SNAT, a, extack))
 			return -EINVAL;
 		r->proto = nla_get_u8(a);
 	}
 	a = tb[NFHP_SNAT_A_DPORT_MIN];
-	if (a && !r->proto) {
-		NL_SET_ERR_MSG_ATTR(extack, a, "snat dport-min: only with proto");
-		return -EINVAL;
-	}
-	if (tb[NFHP_SNAT_A_DPORT_MAX] && !a) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[NFHP_SNAT_A_DPORT_MAX],
-				    "snat dport-max: only with dport-min");
-		return -EINVAL;
-	}
+	if (a && !r->proto)
+		return REJECT(extack, a, "snat dport-min: only with proto");
+	if (tb[NFHP_SNAT_A_DPORT_MAX] && !a)
+		return REJECT(extack, tb[NFHP_SNAT_A_DPORT_MAX],
+			      "snat dport-max: only with dport-min");
 	r->dport_min = get_port(a, 0);
 	r->dport_max = get_port(tb[NFHP_SNAT_A_DPORT_MAX], r->dport_min);
-	if (r->dport_max < r->dport_min) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[NFHP_SNAT_A_DPORT_MAX],
-				    "snat dport-max: below dport-min");
-		return -EINVAL;
-	}
+	if (r->dport_max < r->dport_min)
+		return REJECT(extack, tb[NFHP_SNAT_A_DPORT_MAX],
+			      "snat dport-max: below dport-min");
 	if (match_only)
 		return 0;
 
 	if (tb[NFHP_SNAT_A_FLAGS])
-		r->flags = nla_get_u32(tb[NFHP_SNAT_A_FLAGS]);
+		rule->flags = nla_get_u32(tb[NFHP_SNAT_A_FLAGS]);
 	a = tb[NFHP_SNAT_A_TO];
-	if (r->flags & NFHP_SNAT_F_MASQUERADE) {
-		if (a) {
-			NL_SET_ERR_MSG_ATTR(extack, a,
-					    "snat to: not allowed with the masquerade flag");
-			return -EINVAL;
-		}
+	if (rule->flags & NFHP_SNAT_F_MASQUERADE) {
+		if (a)
+			return REJECT(extack, a,
+				      "snat to: not allowed with the masquerade flag");
 		return 0;
 	}
 	if (!a)
-		return missing(extack, nest, NFHP_SNAT_A_TO,
+		return MISSING(extack, nest, NFHP_SNAT_A_TO,
 			       "snat to: missing (or set the masquerade flag)");
 	r->to = nla_get_in_addr(a);
-	if (!r->to) {
-		NL_SET_ERR_MSG_ATTR(extack, a,
-				    "snat to: 0.0.0.0 is not an address");
-		return -EINVAL;
-	}
+	if (!r->to)
+		return REJECT(extack, a, "snat to: 0.0.0.0 is not an address");
 	return 0;
-}
-
-/* A new DNAT rule from the nest @nest, or an ERR_PTR (extack set). */
-static struct nfhp_dnat_rule *dnat_parse(const struct nlattr *nest,
-					 struct netlink_ext_ack *extack)
-{
-	struct nlattr *tb[NFHP_DNAT_A_MAX + 1];
-	struct nfhp_dnat_rule *r;
-	int err;
-
-	err = parse_nest(tb, NFHP_DNAT_A_MAX, nest, dnat_policy, dnat_errs,
-			 extack);
-	if (err)
-		return ERR_PTR(err);
-	r = nfhp_dnat_alloc();
-	if (!r)
-		return ERR_PTR(-ENOMEM);
-	err = dnat_from_attrs(r, tb, nest, false, extack);
-	if (err) {
-		nfhp_dnat_put(r);
-		return ERR_PTR(err);
-	}
-	return r;
-}
-
-static struct nfhp_snat_rule *snat_parse(const struct nlattr *nest,
-					 struct netlink_ext_ack *extack)
-{
-	struct nlattr *tb[NFHP_SNAT_A_MAX + 1];
-	struct nfhp_snat_rule *r;
-	int err;
-
-	err = parse_nest(tb, NFHP_SNAT_A_MAX, nest, snat_policy, snat_errs,
-			 extack);
-	if (err)
-		return ERR_PTR(err);
-	r = nfhp_snat_alloc();
-	if (!r)
-		return ERR_PTR(-ENOMEM);
-	err = snat_from_attrs(r, tb, nest, false, extack);
-	if (err) {
-		nfhp_snat_put(r);
-		return ERR_PTR(err);
-	}
-	return r;
 }
 
 static int put_rstats(struct sk_buff *skb, int type,
@@ -573,57 +492,135 @@ static int put_port(struct sk_buff *skb, int type, u16 port)
 	return nla_put_be16(skb, type, htons(port));
 }
 
-static int dnat_fill(struct sk_buff *skb, const struct nfhp_dnat_rule *r)
+/* An interface name, unless it is "" (any). */
+static int put_ifname(struct sk_buff *skb, int type, const char *name)
 {
-	struct nlattr *nest = nla_nest_start(skb, NFHP_A_DNAT);
-
-	if (!nest)
-		return -EMSGSIZE;
-	if (nla_put_u32(skb, NFHP_DNAT_A_ID, r->id) ||
-	    (r->iif[0] && nla_put_string(skb, NFHP_DNAT_A_IIF, r->iif)) ||
-	    (r->src_plen &&
-	     (nla_put_in_addr(skb, NFHP_DNAT_A_SRC, r->src) ||
-	      nla_put_u8(skb, NFHP_DNAT_A_SRC_PLEN, r->src_plen))) ||
-	    (!(r->flags & NFHP_DNAT_F_LOCAL) &&
-	     nla_put_in_addr(skb, NFHP_DNAT_A_DST, r->dst)) ||
-	    nla_put_u8(skb, NFHP_DNAT_A_PROTO, r->proto) ||
-	    put_port(skb, NFHP_DNAT_A_DPORT_MIN, r->dport_min) ||
-	    put_port(skb, NFHP_DNAT_A_DPORT_MAX, r->dport_max) ||
-	    nla_put_in_addr(skb, NFHP_DNAT_A_TO, r->to) ||
-	    (r->to_port_min &&
-	     (put_port(skb, NFHP_DNAT_A_TO_PORT_MIN, r->to_port_min) ||
-	      put_port(skb, NFHP_DNAT_A_TO_PORT_MAX, r->to_port_max))) ||
-	    nla_put_u32(skb, NFHP_DNAT_A_FLAGS, r->flags) ||
-	    put_rstats(skb, NFHP_DNAT_A_STATS, r->stats)) {
-		nla_nest_cancel(skb, nest);
-		return -EMSGSIZE;
-	}
-	nla_nest_end(skb, nest);
-	return 0;
+	return name[0] ? nla_put_string(skb, type, name) : 0;
 }
 
-static int snat_fill(struct sk_buff *skb, const struct nfhp_snat_rule *r)
+/* A prefix, unless its length is 0 (any). */
+static int put_prefix(struct sk_buff *skb, int addr_type, int plen_type,
+		      __be32 addr, u8 plen)
 {
-	struct nlattr *nest = nla_nest_start(skb, NFHP_A_SNAT);
+	return plen ? nla_put_in_addr(skb, addr_type, addr) ||
+		      nla_put_u8(skb, plen_type, plen) : 0;
+}
+
+/* The attributes of a rule's nest after its id, in the uapi enums' order. */
+static int dnat_fill(struct sk_buff *skb, const struct nfhp_rule *rule)
+{
+	const struct nfhp_dnat_rule *r = nfhp_dnat(rule);
+
+	return put_ifname(skb, NFHP_DNAT_A_IIF, r->iif) ||
+	       put_prefix(skb, NFHP_DNAT_A_SRC, NFHP_DNAT_A_SRC_PLEN, r->src,
+			  r->src_plen) ||
+	       (!(rule->flags & NFHP_DNAT_F_LOCAL) &&
+		nla_put_in_addr(skb, NFHP_DNAT_A_DST, r->dst)) ||
+	       nla_put_u8(skb, NFHP_DNAT_A_PROTO, r->proto) ||
+	       put_port(skb, NFHP_DNAT_A_DPORT_MIN, r->dport_min) ||
+	       put_port(skb, NFHP_DNAT_A_DPORT_MAX, r->dport_max) ||
+	       nla_put_in_addr(skb, NFHP_DNAT_A_TO, r->to) ||
+	       (r->to_port_min &&
+		(put_port(skb, NFHP_DNAT_A_TO_PORT_MIN, r->to_port_min) ||
+		 put_port(skb, NFHP_DNAT_A_TO_PORT_MAX, r->to_port_max))) ||
+	       nla_put_u32(skb, NFHP_DNAT_A_FLAGS, rule->flags) ||
+	       put_rstats(skb, NFHP_DNAT_A_STATS, rule->stats);
+}
+
+static int snat_fill(struct sk_buff *skb, const struct nfhp_rule *rule)
+{
+	const struct nfhp_snat_rule *r = nfhp_snat(rule);
+
+	return put_ifname(skb, NFHP_SNAT_A_OIF, r->oif) ||
+	       put_prefix(skb, NFHP_SNAT_A_SRC, NFHP_SNAT_A_SRC_PLEN, r->src,
+			  r->src_plen) ||
+	       put_prefix(skb, NFHP_SNAT_A_DST, NFHP_SNAT_A_DST_PLEN, r->dst,
+			  r->dst_plen) ||
+	       (r->proto && nla_put_u8(skb, NFHP_SNAT_A_PROTO, r->proto)) ||
+	       (r->dport_min &&
+		(put_port(skb, NFHP_SNAT_A_DPORT_MIN, r->dport_min) ||
+		 put_port(skb, NFHP_SNAT_A_DPORT_MAX, r->dport_max))) ||
+	       (!(rule->flags & NFHP_SNAT_F_MASQUERADE) &&
+		nla_put_in_addr(skb, NFHP_SNAT_A_TO, r->to)) ||
+	       nla_put_u32(skb, NFHP_SNAT_A_FLAGS, rule->flags) ||
+	       put_rstats(skb, NFHP_SNAT_A_STATS, rule->stats);
+}
+
+/* What differs between DNAT and SNAT rules on the wire. */
+struct rule_kind {
+	enum nfhp_rule_kind	kind;
+	int			nest;		/* NFHP_A_DNAT, NFHP_A_SNAT */
+	int			maxtype;
+	u8			add_cmd, del_cmd, dump_cmd;
+	/* @r from the nest's attributes @tb; @match_only: for a delete */
+	int (*from_attrs)(struct nfhp_rule *r, struct nlattr **tb,
+			  const struct nlattr *nest, bool match_only,
+			  struct netlink_ext_ack *extack);
+	/* the nest's attributes after the id; non-zero: no room */
+	int (*fill)(struct sk_buff *skb, const struct nfhp_rule *r);
+	const char		*no_nest;	/* the request has no nest */
+	const char		*id_given;	/* an id in an ADD */
+};
+
+static const struct rule_kind rule_kinds[NFHP_RULE_KINDS] = {
+	{ NFHP_RULE_DNAT, NFHP_A_DNAT, NFHP_DNAT_A_MAX,
+	  NFHP_CMD_DNAT_ADD, NFHP_CMD_DNAT_DEL, NFHP_CMD_DNAT_GET,
+	  dnat_from_attrs, dnat_fill, "dnat: the NFHP_A_DNAT nest is missing",
+	  "dnat id: assigned by the kernel, only for delete" },
+	{ NFHP_RULE_SNAT, NFHP_A_SNAT, NFHP_SNAT_A_MAX,
+	  NFHP_CMD_SNAT_ADD, NFHP_CMD_SNAT_DEL, NFHP_CMD_SNAT_GET,
+	  snat_from_attrs, snat_fill, "snat: the NFHP_A_SNAT nest is missing",
+	  "snat id: assigned by the kernel, only for delete" },
+};
+
+/* The kind of rule a command is about. */
+static const struct rule_kind *rule_kind(u8 cmd)
+{
+	const struct rule_kind *k = &rule_kinds[NFHP_RULE_SNAT];
+
+	if (cmd == k->add_cmd || cmd == k->del_cmd || cmd == k->dump_cmd)
+		return k;
+	return &rule_kinds[NFHP_RULE_DNAT];
+}
+
+/* A new rule of kind @k from @nest, or an ERR_PTR (extack set). */
+static struct nfhp_rule *rule_parse(const struct rule_kind *k,
+				    const struct nlattr *nest,
+				    struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[RULE_A_MAX + 1];
+	struct nfhp_rule *r;
+	int err;
+
+	err = parse_nest(tb, k->maxtype, nest, rule_policy[k->kind],
+			 rule_errs[k->kind], extack);
+	if (err)
+		return ERR_PTR(err);
+	if (tb[RULE_A_ID]) {
+		NL_SET_BAD_ATTR(extack, tb[RULE_A_ID]);
+		set_err_msg(extack, k->id_given);
+		return ERR_PTR(-EINVAL);
+	}
+	r = nfhp_rule_alloc(k->kind);
+	if (!r)
+		return ERR_PTR(-ENOMEM);
+	err = k->from_attrs(r, tb, nest, false, extack);
+	if (err) {
+		nfhp_rule_put(r);
+		return ERR_PTR(err);
+	}
+	return r;
+}
+
+/* The nest of rule @r. */
+static int rule_fill(struct sk_buff *skb, const struct rule_kind *k,
+		     const struct nfhp_rule *r)
+{
+	struct nlattr *nest = nla_nest_start(skb, k->nest);
 
 	if (!nest)
 		return -EMSGSIZE;
-	if (nla_put_u32(skb, NFHP_SNAT_A_ID, r->id) ||
-	    (r->oif[0] && nla_put_string(skb, NFHP_SNAT_A_OIF, r->oif)) ||
-	    (r->src_plen &&
-	     (nla_put_in_addr(skb, NFHP_SNAT_A_SRC, r->src) ||
-	      nla_put_u8(skb, NFHP_SNAT_A_SRC_PLEN, r->src_plen))) ||
-	    (r->dst_plen &&
-	     (nla_put_in_addr(skb, NFHP_SNAT_A_DST, r->dst) ||
-	      nla_put_u8(skb, NFHP_SNAT_A_DST_PLEN, r->dst_plen))) ||
-	    (r->proto && nla_put_u8(skb, NFHP_SNAT_A_PROTO, r->proto)) ||
-	    (r->dport_min &&
-	     (put_port(skb, NFHP_SNAT_A_DPORT_MIN, r->dport_min) ||
-	      put_port(skb, NFHP_SNAT_A_DPORT_MAX, r->dport_max))) ||
-	    (!(r->flags & NFHP_SNAT_F_MASQUERADE) &&
-	     nla_put_in_addr(skb, NFHP_SNAT_A_TO, r->to)) ||
-	    nla_put_u32(skb, NFHP_SNAT_A_FLAGS, r->flags) ||
-	    put_rstats(skb, NFHP_SNAT_A_STATS, r->stats)) {
+	if (nla_put_u32(skb, RULE_A_ID, r->id) || k->fill(skb, r)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -632,12 +629,13 @@ static int snat_fill(struct sk_buff *skb, const struct nfhp_snat_rule *r)
 }
 
 /* The answer to an ADD: the rule as stored.  Never fails once allocated. */
-static int reply_rule(struct sk_buff *msg, struct genl_info *info, u8 cmd,
-		      const void *rule, bool snat)
+static int reply_rule(struct sk_buff *msg, struct genl_info *info,
+		      const struct rule_kind *k, const struct nfhp_rule *r)
 {
-	void *hdr = genlmsg_put_reply(msg, info, &nfhp_genl_family, 0, cmd);
+	void *hdr = genlmsg_put_reply(msg, info, &nfhp_genl_family, 0,
+				      k->add_cmd);
 
-	if (!hdr || (snat ? snat_fill(msg, rule) : dnat_fill(msg, rule))) {
+	if (!hdr || rule_fill(msg, k, r)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
@@ -658,122 +656,64 @@ static int need(struct genl_info *info, int type, const char *msg)
 	return -EINVAL;
 }
 
-static int dnat_add_doit(struct sk_buff *skb, struct genl_info *info)
+static int rule_add_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	const struct rule_kind *k = rule_kind(info->genlhdr->cmd);
 	struct nfhp_net *hn = info_hn(info);
-	struct nfhp_dnat_rule *r;
+	struct nfhp_rule *r;
 	struct sk_buff *msg;
 	int err;
 
-	err = need(info, NFHP_A_DNAT, "dnat: the NFHP_A_DNAT nest is missing");
+	err = need(info, k->nest, k->no_nest);
 	if (err)
 		return err;
-	r = dnat_parse(info->attrs[NFHP_A_DNAT], info->extack);
+	r = rule_parse(k, info->attrs[k->nest], info->extack);
 	if (IS_ERR(r))
 		return PTR_ERR(r);
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg) {
-		nfhp_dnat_put(r);
+		nfhp_rule_put(r);
 		return -ENOMEM;
 	}
 	mutex_lock(&hn->lock);
-	err = nfhp_rules_dnat_add(hn, r, info->extack);
+	err = nfhp_rules_add(hn, k->kind, r, info->extack);
 	mutex_unlock(&hn->lock);
 	if (err)
 		nlmsg_free(msg);
 	else
-		err = reply_rule(msg, info, NFHP_CMD_DNAT_ADD, r, false);
-	nfhp_dnat_put(r);
+		err = reply_rule(msg, info, k, r);
+	nfhp_rule_put(r);
 	return err;
 }
 
-static int snat_add_doit(struct sk_buff *skb, struct genl_info *info)
+static int rule_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	const struct rule_kind *k = rule_kind(info->genlhdr->cmd);
+	struct nlattr *tb[RULE_A_MAX + 1], *nest;
 	struct nfhp_net *hn = info_hn(info);
-	struct nfhp_snat_rule *r;
-	struct sk_buff *msg;
-	int err;
-
-	err = need(info, NFHP_A_SNAT, "snat: the NFHP_A_SNAT nest is missing");
-	if (err)
-		return err;
-	r = snat_parse(info->attrs[NFHP_A_SNAT], info->extack);
-	if (IS_ERR(r))
-		return PTR_ERR(r);
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg) {
-		nfhp_snat_put(r);
-		return -ENOMEM;
-	}
-	mutex_lock(&hn->lock);
-	err = nfhp_rules_snat_add(hn, r, info->extack);
-	mutex_unlock(&hn->lock);
-	if (err)
-		nlmsg_free(msg);
-	else
-		err = reply_rule(msg, info, NFHP_CMD_SNAT_ADD, r, true);
-	nfhp_snat_put(r);
-	return err;
-}
-
-static int dnat_del_doit(struct sk_buff *skb, struct genl_info *info)
-{
-	struct nlattr *tb[NFHP_DNAT_A_MAX + 1], *nest;
-	struct nfhp_net *hn = info_hn(info);
-	struct nfhp_dnat_rule match = {};
+	union nfhp_any_rule match = {};
 	u32 id = 0;
 	int err;
 
-	err = need(info, NFHP_A_DNAT, "dnat: the NFHP_A_DNAT nest is missing");
+	err = need(info, k->nest, k->no_nest);
 	if (err)
 		return err;
-	nest = info->attrs[NFHP_A_DNAT];
-	err = parse_nest(tb, NFHP_DNAT_A_MAX, nest, dnat_policy, dnat_errs,
-			 info->extack);
+	nest = info->attrs[k->nest];
+	err = parse_nest(tb, k->maxtype, nest, rule_policy[k->kind],
+			 rule_errs[k->kind], info->extack);
 	if (err)
 		return err;
-	if (tb[NFHP_DNAT_A_ID]) {
-		if (!only(tb, NFHP_DNAT_A_MAX, NFHP_DNAT_A_ID, info->extack))
+	if (tb[RULE_A_ID]) {
+		if (!only(tb, k->maxtype, RULE_A_ID, info->extack))
 			return -EINVAL;
-		id = nla_get_u32(tb[NFHP_DNAT_A_ID]);
+		id = nla_get_u32(tb[RULE_A_ID]);
 	} else {
-		err = dnat_from_attrs(&match, tb, nest, true, info->extack);
+		err = k->from_attrs(&match.core, tb, nest, true, info->extack);
 		if (err)
 			return err;
 	}
 	mutex_lock(&hn->lock);
-	err = nfhp_rules_dnat_del(hn, id, &match, info->extack);
-	mutex_unlock(&hn->lock);
-	return err;
-}
-
-static int snat_del_doit(struct sk_buff *skb, struct genl_info *info)
-{
-	struct nlattr *tb[NFHP_SNAT_A_MAX + 1], *nest;
-	struct nfhp_net *hn = info_hn(info);
-	struct nfhp_snat_rule match = {};
-	u32 id = 0;
-	int err;
-
-	err = need(info, NFHP_A_SNAT, "snat: the NFHP_A_SNAT nest is missing");
-	if (err)
-		return err;
-	nest = info->attrs[NFHP_A_SNAT];
-	err = parse_nest(tb, NFHP_SNAT_A_MAX, nest, snat_policy, snat_errs,
-			 info->extack);
-	if (err)
-		return err;
-	if (tb[NFHP_SNAT_A_ID]) {
-		if (!only(tb, NFHP_SNAT_A_MAX, NFHP_SNAT_A_ID, info->extack))
-			return -EINVAL;
-		id = nla_get_u32(tb[NFHP_SNAT_A_ID]);
-	} else {
-		err = snat_from_attrs(&match, tb, nest, true, info->extack);
-		if (err)
-			return err;
-	}
-	mutex_lock(&hn->lock);
-	err = nfhp_rules_snat_del(hn, id, &match, info->extack);
+	err = nfhp_rules_del(hn, k->kind, id, &match.core, info->extack);
 	mutex_unlock(&hn->lock);
 	return err;
 }
@@ -800,75 +740,35 @@ static int msg_end(struct sk_buff *skb, void *hdr, int err)
 	return err;
 }
 
-/*
- * Dump DNAT (@snat false) or SNAT rules, one message each, in id order,
- * from the first id above cb->args[0].
- */
-static int rules_dump(struct sk_buff *skb, struct netlink_callback *cb,
-		      bool snat)
+/* One message per rule, in id order, from the first id above cb->args[0]. */
+static int rule_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
+	const struct rule_kind *k = rule_kind(genl_dumpit_info(cb)->op.cmd);
 	struct nfhp_net *hn = nfhp_pernet(sock_net(skb->sk));
 	const struct nfhp_rules *rs;
-	u32 i;
+	const struct nfhp_rule *r;
+	void *hdr;
 
 	rcu_read_lock();
 	rs = nfhp_rules_rcu(hn);
 	cb->seq = nfhp_rules_gen(rs);
-	i = snat ? nfhp_rules_snat_seek(rs, cb->args[0]) :
-		   nfhp_rules_dnat_seek(rs, cb->args[0]);
-	for (;; i++) {
-		const struct nfhp_snat_rule *sr = NULL;
-		const struct nfhp_dnat_rule *dr = NULL;
-		void *hdr;
-
-		if (snat)
-			sr = nfhp_rules_snat_at(rs, i);
-		else
-			dr = nfhp_rules_dnat_at(rs, i);
-		if (!sr && !dr)
+	while ((r = nfhp_rules_next(rs, k->kind, cb->args[0]))) {
+		hdr = dump_put(skb, cb, k->dump_cmd);
+		if (!hdr || msg_end(skb, hdr, rule_fill(skb, k, r)))
 			break;
-		hdr = dump_put(skb, cb, snat ? NFHP_CMD_SNAT_GET :
-					       NFHP_CMD_DNAT_GET);
-		if (!hdr ||
-		    msg_end(skb, hdr, snat ? snat_fill(skb, sr) : dnat_fill(skb, dr)))
-			break;
-		cb->args[0] = snat ? sr->id : dr->id;
+		cb->args[0] = r->id;
 	}
 	rcu_read_unlock();
 	return skb->len;
 }
 
-static int dnat_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
-{
-	return rules_dump(skb, cb, false);
-}
-
-static int snat_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
-{
-	return rules_dump(skb, cb, true);
-}
-
-static void put_rules(struct nfhp_dnat_rule **dv, u32 nd,
-		      struct nfhp_snat_rule **sv, u32 ns)
-{
-	u32 i;
-
-	for (i = 0; i < nd; i++)
-		nfhp_dnat_put(dv[i]);
-	for (i = 0; i < ns; i++)
-		nfhp_snat_put(sv[i]);
-}
-
 /*
- * Validate and count (@parse false) or parse the rules of every
- * NFHP_A_RULES nest of the request, in order.  A nest holds at most 64 KiB, so a big set comes in
- * several.
+ * Validate and count (@v NULL) or parse the rules of every NFHP_A_RULES
+ * nest of the request, in order, by kind.  A nest holds at most 64 KiB,
+ * so a big set comes in several.
  */
-static int replace_walk(struct genl_info *info, bool parse,
-			struct nfhp_dnat_rule **dv,
-			const struct nlattr **dnest, u32 *nd,
-			struct nfhp_snat_rule **sv,
-			const struct nlattr **snest, u32 *ns)
+static int replace_walk(struct genl_info *info, struct nfhp_rule ***v,
+			const struct nlattr ***nests, u32 *n)
 {
 	const struct nlattr *top, *a;
 	int rem, rem2, err;
@@ -877,34 +777,26 @@ static int replace_walk(struct genl_info *info, bool parse,
 			  genlmsg_len(info->genlhdr), rem) {
 		if (nla_type(top) != NFHP_A_RULES)
 			continue;
-		if (!parse) {
+		if (!v) {
 			err = parse_nest(NULL, NFHP_A_MAX, top, rules_policy,
 					 rules_errs, info->extack);
 			if (err)
 				return err;
 		}
 		nla_for_each_nested(a, top, rem2) {
-			if (!parse) {
-				(*(nla_type(a) == NFHP_A_DNAT ? nd : ns))++;
+			int kind = nla_type(a) == NFHP_A_DNAT ? NFHP_RULE_DNAT :
+								NFHP_RULE_SNAT;
+			struct nfhp_rule *r;
+
+			if (!v) {
+				n[kind]++;
 				continue;
 			}
-			if (nla_type(a) == NFHP_A_DNAT) {
-				struct nfhp_dnat_rule *r;
-
-				r = dnat_parse(a, info->extack);
-				if (IS_ERR(r))
-					return PTR_ERR(r);
-				dnest[*nd] = a;
-				dv[(*nd)++] = r;
-			} else {
-				struct nfhp_snat_rule *r;
-
-				r = snat_parse(a, info->extack);
-				if (IS_ERR(r))
-					return PTR_ERR(r);
-				snest[*ns] = a;
-				sv[(*ns)++] = r;
-			}
+			r = rule_parse(&rule_kinds[kind], a, info->extack);
+			if (IS_ERR(r))
+				return PTR_ERR(r);
+			nests[kind][n[kind]] = a;
+			v[kind][n[kind]++] = r;
 			cond_resched();
 		}
 	}
@@ -913,50 +805,52 @@ static int replace_walk(struct genl_info *info, bool parse,
 
 static int replace_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	const struct nlattr **dnest = NULL, **snest = NULL;
-	struct nfhp_net *hn = info_hn(info);
+	u32 n[NFHP_RULE_KINDS] = {}, max[NFHP_RULE_KINDS] = {}, i;
+	const struct nlattr **nests[NFHP_RULE_KINDS] = {};
+	struct nfhp_rule **v[NFHP_RULE_KINDS] = {};
 	struct netlink_ext_ack *extack = info->extack;
-	struct nfhp_dnat_rule **dv = NULL;
-	struct nfhp_snat_rule **sv = NULL;
-	u32 nd = 0, ns = 0, max_d = 0, max_s = 0;
-	int err, bad_d, bad_s;
+	struct nfhp_net *hn = info_hn(info);
+	int err, k, bad[NFHP_RULE_KINDS];
 
 	err = need(info, NFHP_A_RULES, "replace: the NFHP_A_RULES nest is missing");
 	if (err)
 		return err;
-	err = replace_walk(info, false, NULL, NULL, &max_d, NULL, NULL,
-			   &max_s);
+	err = replace_walk(info, NULL, NULL, max);
 	if (err)
 		return err;
-	if (max_d > READ_ONCE(hn->cfg.rules_max) ||
-	    max_s > READ_ONCE(hn->cfg.rules_max)) {
+	if (max[NFHP_RULE_DNAT] > READ_ONCE(hn->cfg.rules_max) ||
+	    max[NFHP_RULE_SNAT] > READ_ONCE(hn->cfg.rules_max)) {
 		NL_SET_ERR_MSG_ATTR(extack, info->attrs[NFHP_A_RULES],
 				    "rules: more rules than rules-max");
 		return -ENOSPC;
 	}
-	dv = kvmalloc_array(max_d, sizeof(*dv), GFP_KERNEL);
-	dnest = kvmalloc_array(max_d, sizeof(*dnest), GFP_KERNEL);
-	sv = kvmalloc_array(max_s, sizeof(*sv), GFP_KERNEL);
-	snest = kvmalloc_array(max_s, sizeof(*snest), GFP_KERNEL);
 	err = -ENOMEM;
-	if ((max_d && (!dv || !dnest)) || (max_s && (!sv || !snest)))
-		goto out;
-	err = replace_walk(info, true, dv, dnest, &nd, sv, snest, &ns);
+	for (k = 0; k < NFHP_RULE_KINDS; k++) {
+		v[k] = kvmalloc_array(max[k], sizeof(*v[k]), GFP_KERNEL);
+		nests[k] = kvmalloc_array(max[k], sizeof(*nests[k]),
+					  GFP_KERNEL);
+		if (max[k] && (!v[k] || !nests[k]))
+			goto out;
+	}
+	err = replace_walk(info, v, nests, n);
 	if (err)
 		goto out;
 	mutex_lock(&hn->lock);
-	err = nfhp_rules_replace(hn, dv, nd, sv, ns, &bad_d, &bad_s, extack);
+	err = nfhp_rules_replace(hn, v, n, bad, extack);
 	mutex_unlock(&hn->lock);
-	if (bad_d >= 0)
-		NL_SET_BAD_ATTR(extack, dnest[bad_d]);
-	else if (bad_s >= 0)
-		NL_SET_BAD_ATTR(extack, snest[bad_s]);
+	for (k = 0; k < NFHP_RULE_KINDS; k++) {
+		if (bad[k] >= 0) {
+			NL_SET_BAD_ATTR(extack, nests[k][bad[k]]);
+			break;
+		}
+	}
 out:
-	put_rules(dv, nd, sv, ns);
-	kvfree(dv);
-	kvfree(dnest);
-	kvfree(sv);
-	kvfree(snest);
+	for (k = 0; k < NFHP_RULE_KINDS; k++) {
+		for (i = 0; i < n[k]; i++)
+			nfhp_rule_put(v[k][i]);
+		kvfree(v[k]);
+		kvfree(nests[k]);
+	}
 	return err;
 }
 
@@ -1010,8 +904,8 @@ static int conn_fill(struct sk_buff *skb, const struct nfhp_conn *c)
 			DIV_ROUND_UP((u32)left, HZ)) ||
 	    put_tuple(skb, NFHP_CONN_A_ORIG, &c->th[NFHP_DIR_ORIG].t) ||
 	    put_tuple(skb, NFHP_CONN_A_REPLY, &c->th[NFHP_DIR_REPLY].t) ||
-	    (c->dnat && nla_put_u32(skb, NFHP_CONN_A_DNAT_ID, c->dnat->id)) ||
-	    (c->snat && nla_put_u32(skb, NFHP_CONN_A_SNAT_ID, c->snat->id)) ||
+	    (c->dnat && nla_put_u32(skb, NFHP_CONN_A_DNAT_ID, c->dnat->core.id)) ||
+	    (c->snat && nla_put_u32(skb, NFHP_CONN_A_SNAT_ID, c->snat->core.id)) ||
 	    nla_put_u32(skb, NFHP_CONN_A_FLAGS,
 			READ_ONCE(c->flags) & NFHP_CONN_F_UAPI)) {
 		nla_nest_cancel(skb, nest);
@@ -1194,12 +1088,12 @@ static int config_set_doit(struct sk_buff *skb, struct genl_info *info)
 }
 
 static const struct genl_ops nfhp_ops[] = {
-	NFHP_DO(NFHP_CMD_DNAT_ADD, dnat_add_doit, dnat_req_policy),
-	NFHP_DO(NFHP_CMD_DNAT_DEL, dnat_del_doit, dnat_req_policy),
-	NFHP_DUMP(NFHP_CMD_DNAT_GET, dnat_dumpit),
-	NFHP_DO(NFHP_CMD_SNAT_ADD, snat_add_doit, snat_req_policy),
-	NFHP_DO(NFHP_CMD_SNAT_DEL, snat_del_doit, snat_req_policy),
-	NFHP_DUMP(NFHP_CMD_SNAT_GET, snat_dumpit),
+	NFHP_DO(NFHP_CMD_DNAT_ADD, rule_add_doit, dnat_req_policy),
+	NFHP_DO(NFHP_CMD_DNAT_DEL, rule_del_doit, dnat_req_policy),
+	NFHP_DUMP(NFHP_CMD_DNAT_GET, rule_dumpit),
+	NFHP_DO(NFHP_CMD_SNAT_ADD, rule_add_doit, snat_req_policy),
+	NFHP_DO(NFHP_CMD_SNAT_DEL, rule_del_doit, snat_req_policy),
+	NFHP_DUMP(NFHP_CMD_SNAT_GET, rule_dumpit),
 	NFHP_DO(NFHP_CMD_REPLACE, replace_doit, replace_req_policy),
 	NFHP_DO(NFHP_CMD_FLUSH, flush_doit, NULL),
 	NFHP_DUMP(NFHP_CMD_CONN_GET, conn_dumpit),
@@ -1258,6 +1152,7 @@ int __init nfhp_netlink_init(void)
 {
 	int err;
 
+	rule_tables_init();
 	nfhp_conn_set_notify(conn_event);
 	err = genl_register_family(&nfhp_genl_family);
 	if (err)

@@ -62,10 +62,8 @@ struct nfhp_net {
 	struct mutex		lock;
 	struct nfhp_cfg		cfg;
 	struct nfhp_stats __percpu *stats;
-	/* rules.c: the published rule set; ids of the next rules added */
+	/* rules.c: the published rule set */
 	struct nfhp_rules __rcu	*rules;
-	u32			dnat_next_id;
-	u32			snat_next_id;
 	/* conn.c, hooks.c: the connection table and hook state */
 	struct nfhp_conn_table	*conns;
 };

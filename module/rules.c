@@ -15,11 +15,11 @@
  *
  * Rules are shared between the sets that contain them and are reference
  * counted: every set holds one reference on each of its rules, connections
- * hold more (nfhp_dnat_get()).  The last put frees the rule through
+ * hold more (nfhp_rule_get()).  The last put frees the rule through
  * call_rcu(), its per-CPU counters with it.
  *
  * Rule ids are per namespace and per kind, increasing; a deleted id is not
- * reused.  NFHP_CMD_REPLACE numbers the new rules from 1 in message order
+ * reused.  The set carries the last id given out of each kind.  NFHP_CMD_REPLACE numbers the new rules from 1 in message order
  * (a restored configuration gets the ids it would have in a fresh
  * namespace); NFHP_CMD_FLUSH keeps counting.
  *
@@ -71,25 +71,38 @@ struct dnat_hent {
 struct nfhp_rules {
 	struct rcu_head		rcu;
 	u32			gen;
-	u32			n_dnat;
-	u32			n_snat;
+	u32			last_id[NFHP_RULE_KINDS];
+	u32			n[NFHP_RULE_KINDS];
+	struct nfhp_rule	**v[NFHP_RULE_KINDS];	/* in id order */
 	u32			n_ranges;
 	u32			n_hent;
 	u32			hmask;
 	u32			seed;
-	struct nfhp_dnat_rule	**dnat;		/* in id order */
-	struct nfhp_snat_rule	**snat;		/* in id order */
 	struct nfhp_dnat_rule	**ranges;	/* wider than RANGE_HASH_MAX */
 	struct dnat_hent	*hent;
 	u32			*hhead;		/* hmask + 1 chains */
 };
 
+/* NL_SET_ERR_MSG() wants a literal: one message for each kind. */
+#define KIND_ERR(extack, kind, dnat_msg, snat_msg) do {			\
+	if ((kind) == NFHP_RULE_DNAT)					\
+		NL_SET_ERR_MSG(extack, dnat_msg);			\
+	else								\
+		NL_SET_ERR_MSG(extack, snat_msg);			\
+} while (0)
+
 /* ---- rules ---- */
 
-struct nfhp_dnat_rule *nfhp_dnat_alloc(void)
-{
-	struct nfhp_dnat_rule *r = kzalloc(sizeof(*r), GFP_KERNEL);
+static_assert(offsetof(struct nfhp_dnat_rule, core) == 0);
+static_assert(offsetof(struct nfhp_snat_rule, core) == 0);
 
+struct nfhp_rule *nfhp_rule_alloc(enum nfhp_rule_kind kind)
+{
+	struct nfhp_rule *r;
+
+	r = kzalloc(kind == NFHP_RULE_DNAT ? sizeof(struct nfhp_dnat_rule) :
+					     sizeof(struct nfhp_snat_rule),
+		    GFP_KERNEL);
 	if (!r)
 		return NULL;
 	r->stats = netdev_alloc_pcpu_stats(struct nfhp_rstats);
@@ -101,61 +114,25 @@ struct nfhp_dnat_rule *nfhp_dnat_alloc(void)
 	return r;
 }
 
-struct nfhp_snat_rule *nfhp_snat_alloc(void)
+static void rule_free_rcu(struct rcu_head *head)
 {
-	struct nfhp_snat_rule *r = kzalloc(sizeof(*r), GFP_KERNEL);
-
-	if (!r)
-		return NULL;
-	r->stats = netdev_alloc_pcpu_stats(struct nfhp_rstats);
-	if (!r->stats) {
-		kfree(r);
-		return NULL;
-	}
-	refcount_set(&r->ref, 1);
-	return r;
-}
-
-static void dnat_free_rcu(struct rcu_head *head)
-{
-	struct nfhp_dnat_rule *r = container_of(head, struct nfhp_dnat_rule, rcu);
+	struct nfhp_rule *r = container_of(head, struct nfhp_rule, rcu);
 
 	free_percpu(r->stats);
-	kfree(r);
+	kfree(r);	/* the whole rule: the core is at its start */
 }
 
-static void snat_free_rcu(struct rcu_head *head)
+bool nfhp_rule_get(const struct nfhp_rule *r)
 {
-	struct nfhp_snat_rule *r = container_of(head, struct nfhp_snat_rule, rcu);
-
-	free_percpu(r->stats);
-	kfree(r);
+	return refcount_inc_not_zero(&((struct nfhp_rule *)r)->ref);
 }
 
-bool nfhp_dnat_get(const struct nfhp_dnat_rule *r)
+void nfhp_rule_put(const struct nfhp_rule *r)
 {
-	return refcount_inc_not_zero(&((struct nfhp_dnat_rule *)r)->ref);
-}
-
-void nfhp_dnat_put(const struct nfhp_dnat_rule *r)
-{
-	struct nfhp_dnat_rule *w = (struct nfhp_dnat_rule *)r;
+	struct nfhp_rule *w = (struct nfhp_rule *)r;
 
 	if (r && refcount_dec_and_test(&w->ref))
-		call_rcu(&w->rcu, dnat_free_rcu);
-}
-
-bool nfhp_snat_get(const struct nfhp_snat_rule *r)
-{
-	return refcount_inc_not_zero(&((struct nfhp_snat_rule *)r)->ref);
-}
-
-void nfhp_snat_put(const struct nfhp_snat_rule *r)
-{
-	struct nfhp_snat_rule *w = (struct nfhp_snat_rule *)r;
-
-	if (r && refcount_dec_and_test(&w->ref))
-		call_rcu(&w->rcu, snat_free_rcu);
+		call_rcu(&w->rcu, rule_free_rcu);
 }
 
 void nfhp_rstats_read(struct nfhp_rstats __percpu *stats,
@@ -191,31 +168,49 @@ static bool dev_match(const char *name, const struct net_device *dev)
 }
 
 /* Same match and overlapping ports: the two cannot coexist. */
-static bool dnat_clash(const struct nfhp_dnat_rule *a,
-		       const struct nfhp_dnat_rule *b)
+static bool dnat_clash(const struct nfhp_rule *ra, const struct nfhp_rule *rb)
 {
+	const struct nfhp_dnat_rule *a = nfhp_dnat(ra), *b = nfhp_dnat(rb);
+
 	return a->proto == b->proto &&
-	       (a->flags & NFHP_DNAT_F_LOCAL) == (b->flags & NFHP_DNAT_F_LOCAL) &&
+	       (ra->flags & NFHP_DNAT_F_LOCAL) == (rb->flags & NFHP_DNAT_F_LOCAL) &&
 	       a->dst == b->dst && a->src == b->src &&
 	       a->src_plen == b->src_plen && !strcmp(a->iif, b->iif) &&
 	       a->dport_min <= b->dport_max && b->dport_min <= a->dport_max;
 }
 
 /* The match a DEL names: the same fields and exactly the same ports. */
-static bool dnat_same(const struct nfhp_dnat_rule *a,
-		      const struct nfhp_dnat_rule *b)
+static bool dnat_same(const struct nfhp_rule *ra, const struct nfhp_rule *rb)
 {
-	return dnat_clash(a, b) && a->dport_min == b->dport_min &&
+	const struct nfhp_dnat_rule *a = nfhp_dnat(ra), *b = nfhp_dnat(rb);
+
+	return dnat_clash(ra, rb) && a->dport_min == b->dport_min &&
 	       a->dport_max == b->dport_max;
 }
 
-static bool snat_same(const struct nfhp_snat_rule *a,
-		      const struct nfhp_snat_rule *b)
+/* SNAT rules clash only when their matches are the same. */
+static bool snat_same(const struct nfhp_rule *ra, const struct nfhp_rule *rb)
 {
+	const struct nfhp_snat_rule *a = nfhp_snat(ra), *b = nfhp_snat(rb);
+
 	return a->proto == b->proto && a->src == b->src &&
 	       a->src_plen == b->src_plen && a->dst == b->dst &&
 	       a->dst_plen == b->dst_plen && !strcmp(a->oif, b->oif) &&
 	       a->dport_min == b->dport_min && a->dport_max == b->dport_max;
+}
+
+/* Whether @a and @b cannot both be in a set. */
+static bool rule_clash(enum nfhp_rule_kind kind, const struct nfhp_rule *a,
+		       const struct nfhp_rule *b)
+{
+	return kind == NFHP_RULE_DNAT ? dnat_clash(a, b) : snat_same(a, b);
+}
+
+/* Whether @b, the match of a delete, names @a. */
+static bool rule_same(enum nfhp_rule_kind kind, const struct nfhp_rule *a,
+		      const struct nfhp_rule *b)
+{
+	return kind == NFHP_RULE_DNAT ? dnat_same(a, b) : snat_same(a, b);
 }
 
 /* Is @a more specific than @b (NULL: anything is)? */
@@ -228,9 +223,20 @@ static bool dnat_better(const struct nfhp_dnat_rule *a,
 		return a->src_plen > b->src_plen;
 	if (!a->iif[0] != !b->iif[0])
 		return a->iif[0];
-	if ((a->flags ^ b->flags) & NFHP_DNAT_F_LOCAL)
-		return !(a->flags & NFHP_DNAT_F_LOCAL);
-	return a->id < b->id;
+	if ((a->core.flags ^ b->core.flags) & NFHP_DNAT_F_LOCAL)
+		return !(a->core.flags & NFHP_DNAT_F_LOCAL);
+	return a->core.id < b->core.id;
+}
+
+/* @r if it matches @saddr and @in and beats @best, else @best. */
+static const struct nfhp_dnat_rule *
+dnat_pick(const struct nfhp_dnat_rule *r, const struct nfhp_dnat_rule *best,
+	  __be32 saddr, const struct net_device *in)
+{
+	if ((saddr & r->src_mask) == r->src && dev_match(r->iif, in) &&
+	    dnat_better(r, best))
+		return r;
+	return best;
 }
 
 static u32 hent_hash(const struct nfhp_rules *rs, u8 proto, __be32 dst,
@@ -249,14 +255,10 @@ dnat_probe(const struct nfhp_rules *rs, const struct nfhp_dnat_rule *best,
 
 	while (i) {
 		const struct dnat_hent *e = &rs->hent[i - 1];
-		const struct nfhp_dnat_rule *r = e->r;
 
 		i = e->next;
-		if (e->dst != dst || e->port != port || e->proto != proto)
-			continue;
-		if ((saddr & r->src_mask) == r->src && dev_match(r->iif, in) &&
-		    dnat_better(r, best))
-			best = r;
+		if (e->dst == dst && e->port == port && e->proto == proto)
+			best = dnat_pick(e->r, best, saddr, in);
 	}
 	return best;
 }
@@ -270,7 +272,7 @@ nfhp_dnat_lookup(struct nfhp_net *hn, u8 proto, __be32 saddr, __be32 daddr,
 	u16 port = ntohs(dport);
 	u32 i;
 
-	if (!rs || !rs->n_dnat)
+	if (!rs || !rs->n[NFHP_RULE_DNAT])
 		return NULL;
 	if (daddr)
 		best = dnat_probe(rs, best, proto, saddr, daddr, port, in);
@@ -282,11 +284,10 @@ nfhp_dnat_lookup(struct nfhp_net *hn, u8 proto, __be32 saddr, __be32 daddr,
 		if (r->proto != proto || port < r->dport_min ||
 		    port > r->dport_max)
 			continue;
-		if (r->flags & NFHP_DNAT_F_LOCAL ? !daddr_local : r->dst != daddr)
+		if (r->core.flags & NFHP_DNAT_F_LOCAL ? !daddr_local :
+							r->dst != daddr)
 			continue;
-		if ((saddr & r->src_mask) == r->src && dev_match(r->iif, in) &&
-		    dnat_better(r, best))
-			best = r;
+		best = dnat_pick(r, best, saddr, in);
 	}
 	return best;
 }
@@ -302,8 +303,10 @@ nfhp_snat_lookup(struct nfhp_net *hn, u8 proto, __be32 saddr, __be32 daddr,
 	if (!rs)
 		return NULL;
 	/* Linear and ordered on purpose; see the comment at the top. */
-	for (i = 0; i < rs->n_snat; i++) {
-		const struct nfhp_snat_rule *r = rs->snat[i];
+	for (i = 0; i < rs->n[NFHP_RULE_SNAT]; i++) {
+		const struct nfhp_snat_rule *r;
+
+		r = nfhp_snat(rs->v[NFHP_RULE_SNAT][i]);
 
 		if (r->proto && r->proto != proto)
 			continue;
@@ -325,7 +328,7 @@ bool nfhp_rules_empty(struct nfhp_net *hn)
 
 	rcu_read_lock();
 	rs = rcu_dereference(hn->rules);
-	empty = !rs || (!rs->n_dnat && !rs->n_snat);
+	empty = !rs || (!rs->n[NFHP_RULE_DNAT] && !rs->n[NFHP_RULE_SNAT]);
 	rcu_read_unlock();
 	return empty;
 }
@@ -337,85 +340,89 @@ static bool dnat_hashed(const struct nfhp_dnat_rule *r)
 	return r->dport_max - r->dport_min < RANGE_HASH_MAX;
 }
 
-/*
- * A new set holding references on @dnat and @snat (in this order, which
- * must be id order).  Nothing is checked here.
- */
-static struct nfhp_rules *rules_build(struct nfhp_dnat_rule **dnat, u32 nd,
-				      struct nfhp_snat_rule **snat, u32 ns)
+static void dnat_hash(struct nfhp_rules *rs, struct nfhp_dnat_rule *r)
 {
-	u32 i, n_hent = 0, n_ranges = 0, nb;
+	u32 port;
+
+	if (!dnat_hashed(r)) {
+		rs->ranges[rs->n_ranges++] = r;
+		return;
+	}
+	for (port = r->dport_min; port <= r->dport_max; port++) {
+		struct dnat_hent *e = &rs->hent[rs->n_hent++];
+		u32 h;
+
+		e->r = r;
+		e->dst = r->core.flags & NFHP_DNAT_F_LOCAL ? 0 : r->dst;
+		e->port = port;
+		e->proto = r->proto;
+		h = hent_hash(rs, e->proto, e->dst, e->port);
+		e->next = rs->hhead[h];
+		rs->hhead[h] = rs->n_hent;
+	}
+}
+
+/*
+ * A new set holding references on the @n[kind] rules of @v[kind] (in this
+ * order, which must be id order).  Nothing is checked here.
+ */
+static struct nfhp_rules *rules_build(struct nfhp_rule **const v[NFHP_RULE_KINDS],
+				      const u32 n[NFHP_RULE_KINDS])
+{
+	u32 i, k, n_hent = 0, n_ranges = 0, nb;
 	struct nfhp_rules *rs;
 	size_t size;
 	char *p;
 
-	for (i = 0; i < nd; i++) {
-		if (dnat_hashed(dnat[i]))
-			n_hent += dnat[i]->dport_max - dnat[i]->dport_min + 1;
+	for (i = 0; i < n[NFHP_RULE_DNAT]; i++) {
+		const struct nfhp_dnat_rule *r = nfhp_dnat(v[NFHP_RULE_DNAT][i]);
+
+		if (dnat_hashed(r))
+			n_hent += r->dport_max - r->dport_min + 1;
 		else
 			n_ranges++;
 	}
 	nb = roundup_pow_of_two(max(n_hent, 16U));
 
 	size = sizeof(*rs) +
-	       sizeof(*rs->dnat) * ((size_t)nd + n_ranges) +
-	       sizeof(*rs->snat) * (size_t)ns +
+	       sizeof(*rs->v[0]) * ((size_t)n[0] + n[1]) +
+	       sizeof(*rs->ranges) * (size_t)n_ranges +
 	       sizeof(*rs->hent) * (size_t)n_hent +
 	       sizeof(*rs->hhead) * (size_t)nb;
 	rs = kvzalloc(size, GFP_KERNEL_ACCOUNT);
 	if (!rs)
 		return NULL;
 	p = (char *)(rs + 1);
-	rs->dnat = (struct nfhp_dnat_rule **)p;
-	p += sizeof(*rs->dnat) * nd;
+	for (k = 0; k < NFHP_RULE_KINDS; k++) {
+		rs->v[k] = (struct nfhp_rule **)p;
+		p += sizeof(*rs->v[k]) * n[k];
+	}
 	rs->ranges = (struct nfhp_dnat_rule **)p;
 	p += sizeof(*rs->ranges) * n_ranges;
-	rs->snat = (struct nfhp_snat_rule **)p;
-	p += sizeof(*rs->snat) * ns;
 	rs->hent = (struct dnat_hent *)p;
 	p += sizeof(*rs->hent) * n_hent;
 	rs->hhead = (u32 *)p;
 
 	rs->hmask = nb - 1;
 	rs->seed = get_random_u32();
-	for (i = 0; i < nd; i++) {
-		struct nfhp_dnat_rule *r = dnat[i];
-		u32 port;
-
-		refcount_inc(&r->ref);
-		rs->dnat[rs->n_dnat++] = r;
-		if (!dnat_hashed(r)) {
-			rs->ranges[rs->n_ranges++] = r;
-			continue;
+	for (k = 0; k < NFHP_RULE_KINDS; k++) {
+		for (i = 0; i < n[k]; i++) {
+			refcount_inc(&v[k][i]->ref);
+			rs->v[k][rs->n[k]++] = v[k][i];
+			if (k == NFHP_RULE_DNAT)
+				dnat_hash(rs, nfhp_dnat(v[k][i]));
 		}
-		for (port = r->dport_min; port <= r->dport_max; port++) {
-			struct dnat_hent *e = &rs->hent[rs->n_hent++];
-			u32 h;
-
-			e->r = r;
-			e->dst = r->flags & NFHP_DNAT_F_LOCAL ? 0 : r->dst;
-			e->port = port;
-			e->proto = r->proto;
-			h = hent_hash(rs, e->proto, e->dst, e->port);
-			e->next = rs->hhead[h];
-			rs->hhead[h] = rs->n_hent;
-		}
-	}
-	for (i = 0; i < ns; i++) {
-		refcount_inc(&snat[i]->ref);
-		rs->snat[rs->n_snat++] = snat[i];
 	}
 	return rs;
 }
 
 static void rules_free(struct nfhp_rules *rs)
 {
-	u32 i;
+	u32 i, k;
 
-	for (i = 0; i < rs->n_dnat; i++)
-		nfhp_dnat_put(rs->dnat[i]);
-	for (i = 0; i < rs->n_snat; i++)
-		nfhp_snat_put(rs->snat[i]);
+	for (k = 0; k < NFHP_RULE_KINDS; k++)
+		for (i = 0; i < rs->n[k]; i++)
+			nfhp_rule_put(rs->v[k][i]);
 	kvfree(rs);
 }
 
@@ -440,6 +447,8 @@ static int rules_commit(struct nfhp_net *hn, struct nfhp_rules *rs,
 	int err;
 
 	lockdep_assert_held(&hn->lock);
+	if (!rs)
+		return -ENOMEM;
 	rs->gen = old ? old->gen + 1 : 2;
 	rcu_assign_pointer(hn->rules, rs);
 	err = nfhp_hooks_sync(hn);
@@ -461,159 +470,105 @@ static u32 rules_max(struct nfhp_net *hn)
 }
 
 /*
- * Publish a set of the current rules with the ones at @skip_d and @skip_s
- * (indexes, or -1) left out and @add_d and @add_s (or NULL) appended.
+ * A set of the current rules with the one of @kind at @skip (an index, or
+ * -1) left out and @add (or NULL) appended, or NULL.
  */
-static int rules_edit(struct nfhp_net *hn, int skip_d,
-		      struct nfhp_dnat_rule *add_d, int skip_s,
-		      struct nfhp_snat_rule *add_s,
-		      struct netlink_ext_ack *extack)
+static struct nfhp_rules *rules_edit(struct nfhp_net *hn,
+				     enum nfhp_rule_kind kind, int skip,
+				     struct nfhp_rule *add)
 {
-	struct nfhp_rules *old = rules_locked(hn), *rs = NULL;
-	u32 i, nd = 0, ns = 0, od = old ? old->n_dnat : 0;
-	u32 os = old ? old->n_snat : 0;
-	struct nfhp_dnat_rule **dv;
-	struct nfhp_snat_rule **sv;
+	struct nfhp_rules *old = rules_locked(hn), *rs;
+	struct nfhp_rule **v[NFHP_RULE_KINDS], **nv;
+	u32 n[NFHP_RULE_KINDS], i, k, m;
 
-	dv = kvmalloc_array(od + 1, sizeof(*dv), GFP_KERNEL);
-	sv = kvmalloc_array(os + 1, sizeof(*sv), GFP_KERNEL);
-	if (dv && sv) {
-		for (i = 0; i < od; i++)
-			if (i != skip_d)
-				dv[nd++] = old->dnat[i];
-		if (add_d)
-			dv[nd++] = add_d;
-		for (i = 0; i < os; i++)
-			if (i != skip_s)
-				sv[ns++] = old->snat[i];
-		if (add_s)
-			sv[ns++] = add_s;
-		rs = rules_build(dv, nd, sv, ns);
+	for (k = 0; k < NFHP_RULE_KINDS; k++) {
+		v[k] = old ? old->v[k] : NULL;
+		n[k] = old ? old->n[k] : 0;
 	}
-	kvfree(dv);
-	kvfree(sv);
-	if (!rs)
-		return -ENOMEM;
+	nv = kvmalloc_array(n[kind] + 1, sizeof(*nv), GFP_KERNEL);
+	if (!nv)
+		return NULL;
+	for (i = 0, m = 0; i < n[kind]; i++)
+		if (i != skip)
+			nv[m++] = v[kind][i];
+	if (add)
+		nv[m++] = add;
+	v[kind] = nv;
+	n[kind] = m;
+	rs = rules_build(v, n);
+	kvfree(nv);
+	if (rs && old)
+		memcpy(rs->last_id, old->last_id, sizeof(rs->last_id));
+	return rs;
+}
+
+int nfhp_rules_add(struct nfhp_net *hn, enum nfhp_rule_kind kind,
+		   struct nfhp_rule *r, struct netlink_ext_ack *extack)
+{
+	struct nfhp_rules *old = rules_locked(hn), *rs;
+	u32 i, n = old ? old->n[kind] : 0;
+	u32 id = old ? old->last_id[kind] : 0;
+
+	lockdep_assert_held(&hn->lock);
+	for (i = 0; i < n; i++) {
+		if (rule_clash(kind, old->v[kind][i], r)) {
+			KIND_ERR(extack, kind, "DNAT rule with this match exists",
+				 "SNAT rule with this match exists");
+			return -EEXIST;
+		}
+	}
+	if (n >= rules_max(hn)) {
+		KIND_ERR(extack, kind, "DNAT rule limit (rules-max) reached",
+			 "SNAT rule limit (rules-max) reached");
+		return -ENOSPC;
+	}
+	if (id == U32_MAX) {
+		NL_SET_ERR_MSG(extack, "rule ids exhausted: use replace");
+		return -ENOSPC;
+	}
+	r->id = id + 1;
+	rs = rules_edit(hn, kind, -1, r);
+	if (rs)
+		rs->last_id[kind] = r->id;
 	return rules_commit(hn, rs, extack);
 }
 
-/* The next id of a kind, or 0 when they ran out. */
-static u32 next_id(u32 *counter, struct netlink_ext_ack *extack)
-{
-	if (*counter == U32_MAX) {
-		NL_SET_ERR_MSG(extack, "rule ids exhausted: use replace");
-		return 0;
-	}
-	return *counter + 1;
-}
-
-int nfhp_rules_dnat_add(struct nfhp_net *hn, struct nfhp_dnat_rule *r,
-			struct netlink_ext_ack *extack)
+int nfhp_rules_del(struct nfhp_net *hn, enum nfhp_rule_kind kind, u32 id,
+		   const struct nfhp_rule *match,
+		   struct netlink_ext_ack *extack)
 {
 	struct nfhp_rules *old = rules_locked(hn);
-	u32 i, n = old ? old->n_dnat : 0;
-	int err;
+	u32 i, n = old ? old->n[kind] : 0;
 
 	lockdep_assert_held(&hn->lock);
 	for (i = 0; i < n; i++) {
-		if (dnat_clash(old->dnat[i], r)) {
-			NL_SET_ERR_MSG(extack, "DNAT rule with this match exists");
-			return -EEXIST;
-		}
-	}
-	if (n >= rules_max(hn)) {
-		NL_SET_ERR_MSG(extack, "DNAT rule limit (rules-max) reached");
-		return -ENOSPC;
-	}
-	r->id = next_id(&hn->dnat_next_id, extack);
-	if (!r->id)
-		return -ENOSPC;
-	err = rules_edit(hn, -1, r, -1, NULL, extack);
-	if (err)
-		r->id = 0;
-	else
-		hn->dnat_next_id = r->id;
-	return err;
-}
+		const struct nfhp_rule *r = old->v[kind][i];
 
-int nfhp_rules_snat_add(struct nfhp_net *hn, struct nfhp_snat_rule *r,
-			struct netlink_ext_ack *extack)
-{
-	struct nfhp_rules *old = rules_locked(hn);
-	u32 i, n = old ? old->n_snat : 0;
-	int err;
-
-	lockdep_assert_held(&hn->lock);
-	for (i = 0; i < n; i++) {
-		if (snat_same(old->snat[i], r)) {
-			NL_SET_ERR_MSG(extack, "SNAT rule with this match exists");
-			return -EEXIST;
-		}
-	}
-	if (n >= rules_max(hn)) {
-		NL_SET_ERR_MSG(extack, "SNAT rule limit (rules-max) reached");
-		return -ENOSPC;
-	}
-	r->id = next_id(&hn->snat_next_id, extack);
-	if (!r->id)
-		return -ENOSPC;
-	err = rules_edit(hn, -1, NULL, -1, r, extack);
-	if (err)
-		r->id = 0;
-	else
-		hn->snat_next_id = r->id;
-	return err;
-}
-
-int nfhp_rules_dnat_del(struct nfhp_net *hn, u32 id,
-			const struct nfhp_dnat_rule *match,
-			struct netlink_ext_ack *extack)
-{
-	struct nfhp_rules *old = rules_locked(hn);
-	u32 i, n = old ? old->n_dnat : 0;
-
-	lockdep_assert_held(&hn->lock);
-	for (i = 0; i < n; i++) {
-		if (id ? old->dnat[i]->id == id : dnat_same(old->dnat[i], match))
-			return rules_edit(hn, i, NULL, -1, NULL, extack);
+		if (id ? r->id == id : rule_same(kind, r, match))
+			return rules_commit(hn, rules_edit(hn, kind, i, NULL),
+					    extack);
 	}
 	if (id)
-		NL_SET_ERR_MSG(extack, "no DNAT rule with this id");
+		KIND_ERR(extack, kind, "no DNAT rule with this id",
+			 "no SNAT rule with this id");
 	else
-		NL_SET_ERR_MSG(extack, "no DNAT rule with this match");
+		KIND_ERR(extack, kind, "no DNAT rule with this match",
+			 "no SNAT rule with this match");
 	return -ENOENT;
 }
 
-int nfhp_rules_snat_del(struct nfhp_net *hn, u32 id,
-			const struct nfhp_snat_rule *match,
-			struct netlink_ext_ack *extack)
-{
-	struct nfhp_rules *old = rules_locked(hn);
-	u32 i, n = old ? old->n_snat : 0;
-
-	lockdep_assert_held(&hn->lock);
-	for (i = 0; i < n; i++) {
-		if (id ? old->snat[i]->id == id : snat_same(old->snat[i], match))
-			return rules_edit(hn, -1, NULL, i, NULL, extack);
-	}
-	if (id)
-		NL_SET_ERR_MSG(extack, "no SNAT rule with this id");
-	else
-		NL_SET_ERR_MSG(extack, "no SNAT rule with this match");
-	return -ENOENT;
-}
-
-/* Sort order that puts rules with the same match next to each other. */
+/* Sort orders that put rules with the same match next to each other. */
 static int dnat_cmp(const void *pa, const void *pb)
 {
-	const struct nfhp_dnat_rule *a = *(const struct nfhp_dnat_rule **)pa;
-	const struct nfhp_dnat_rule *b = *(const struct nfhp_dnat_rule **)pb;
+	const struct nfhp_rule *ra = *(const struct nfhp_rule **)pa;
+	const struct nfhp_rule *rb = *(const struct nfhp_rule **)pb;
+	const struct nfhp_dnat_rule *a = nfhp_dnat(ra), *b = nfhp_dnat(rb);
 	int d;
 
 	d = (int)a->proto - b->proto;
 	if (!d)
-		d = (int)(a->flags & NFHP_DNAT_F_LOCAL) -
-		    (int)(b->flags & NFHP_DNAT_F_LOCAL);
+		d = (int)(ra->flags & NFHP_DNAT_F_LOCAL) -
+		    (int)(rb->flags & NFHP_DNAT_F_LOCAL);
 	if (!d && a->dst != b->dst)
 		d = ntohl(a->dst) < ntohl(b->dst) ? -1 : 1;
 	if (!d && a->src != b->src)
@@ -625,30 +580,32 @@ static int dnat_cmp(const void *pa, const void *pb)
 	if (!d)
 		d = (int)a->dport_min - b->dport_min;
 	if (!d)
-		d = a->id < b->id ? -1 : a->id > b->id;
+		d = ra->id < rb->id ? -1 : ra->id > rb->id;
 	return d;
 }
 
 static int snat_cmp(const void *pa, const void *pb)
 {
-	const struct nfhp_snat_rule *a = *(const struct nfhp_snat_rule **)pa;
-	const struct nfhp_snat_rule *b = *(const struct nfhp_snat_rule **)pb;
+	const struct nfhp_rule *ra = *(const struct nfhp_rule **)pa;
+	const struct nfhp_rule *rb = *(const struct nfhp_rule **)pb;
+	const struct nfhp_snat_rule *a = nfhp_snat(ra), *b = nfhp_snat(rb);
 
-	if (!snat_same(a, b))
+	if (!snat_same(ra, rb))
 		return memcmp(&a->src, &b->src, offsetof(struct nfhp_snat_rule,
 							 to) -
 			      offsetof(struct nfhp_snat_rule, src)) ?:
 		       strcmp(a->oif, b->oif);
-	return a->id < b->id ? -1 : a->id > b->id;
+	return ra->id < rb->id ? -1 : ra->id > rb->id;
 }
 
 /*
- * Index (id - 1) of a rule in @v that clashes with an earlier one, or -1.
- * Sorts a copy: O(n log n) for a whole REPLACE.
+ * Index (id - 1) of a rule of @kind in @v that clashes with an earlier
+ * one, -1 if none, -2 without memory.  Sorts a copy: O(n log n) for a
+ * whole REPLACE.
  */
-static int dnat_find_clash(struct nfhp_dnat_rule **v, u32 n)
+static int find_clash(enum nfhp_rule_kind kind, struct nfhp_rule **v, u32 n)
 {
-	struct nfhp_dnat_rule **s;
+	struct nfhp_rule **s;
 	int bad = -1;
 	u32 i;
 
@@ -658,96 +615,71 @@ static int dnat_find_clash(struct nfhp_dnat_rule **v, u32 n)
 	if (!s)
 		return -2;
 	memcpy(s, v, n * sizeof(*s));
-	sort(s, n, sizeof(*s), dnat_cmp, NULL);
+	sort(s, n, sizeof(*s), kind == NFHP_RULE_DNAT ? dnat_cmp : snat_cmp,
+	     NULL);
 	/*
-	 * Equal matches are adjacent, sorted by dport_min: while the ranges
-	 * seen so far are disjoint, an overlap shows between neighbours.
+	 * Equal matches are adjacent, DNAT rules sorted by dport_min: while
+	 * the ranges seen so far are disjoint, an overlap shows between
+	 * neighbours.
 	 */
 	for (i = 1; i < n && bad < 0; i++)
-		if (dnat_clash(s[i - 1], s[i]))
+		if (rule_clash(kind, s[i - 1], s[i]))
 			bad = max(s[i - 1]->id, s[i]->id) - 1;
 	kvfree(s);
 	return bad;
 }
 
-static int snat_find_clash(struct nfhp_snat_rule **v, u32 n)
-{
-	struct nfhp_snat_rule **s;
-	int bad = -1;
-	u32 i;
-
-	if (n < 2)
-		return -1;
-	s = kvmalloc_array(n, sizeof(*s), GFP_KERNEL);
-	if (!s)
-		return -2;
-	memcpy(s, v, n * sizeof(*s));
-	sort(s, n, sizeof(*s), snat_cmp, NULL);
-	for (i = 1; i < n && bad < 0; i++)
-		if (snat_same(s[i - 1], s[i]))
-			bad = max(s[i - 1]->id, s[i]->id) - 1;
-	kvfree(s);
-	return bad;
-}
-
-int nfhp_rules_replace(struct nfhp_net *hn, struct nfhp_dnat_rule **dnat,
-		       u32 n_dnat, struct nfhp_snat_rule **snat, u32 n_snat,
-		       int *bad_dnat, int *bad_snat,
+int nfhp_rules_replace(struct nfhp_net *hn,
+		       struct nfhp_rule **const v[NFHP_RULE_KINDS],
+		       const u32 n[NFHP_RULE_KINDS], int bad[NFHP_RULE_KINDS],
 		       struct netlink_ext_ack *extack)
 {
 	struct nfhp_rules *rs;
-	u32 i;
-	int err;
+	u32 i, k;
 
 	lockdep_assert_held(&hn->lock);
-	*bad_dnat = -1;
-	*bad_snat = -1;
-	if (n_dnat > rules_max(hn)) {
-		NL_SET_ERR_MSG(extack, "too many DNAT rules (rules-max)");
-		return -ENOSPC;
+	for (k = 0; k < NFHP_RULE_KINDS; k++)
+		bad[k] = -1;
+	for (k = 0; k < NFHP_RULE_KINDS; k++) {
+		if (n[k] > rules_max(hn)) {
+			KIND_ERR(extack, k, "too many DNAT rules (rules-max)",
+				 "too many SNAT rules (rules-max)");
+			return -ENOSPC;
+		}
 	}
-	if (n_snat > rules_max(hn)) {
-		NL_SET_ERR_MSG(extack, "too many SNAT rules (rules-max)");
-		return -ENOSPC;
+	for (k = 0; k < NFHP_RULE_KINDS; k++) {
+		for (i = 0; i < n[k]; i++)
+			v[k][i]->id = i + 1;
+		bad[k] = find_clash(k, v[k], n[k]);
 	}
-	for (i = 0; i < n_dnat; i++)
-		dnat[i]->id = i + 1;
-	for (i = 0; i < n_snat; i++)
-		snat[i]->id = i + 1;
-	*bad_dnat = dnat_find_clash(dnat, n_dnat);
-	*bad_snat = snat_find_clash(snat, n_snat);
-	if (*bad_dnat == -2 || *bad_snat == -2) {
-		*bad_dnat = -1;
-		*bad_snat = -1;
+	if (bad[NFHP_RULE_DNAT] == -2 || bad[NFHP_RULE_SNAT] == -2) {
+		bad[NFHP_RULE_DNAT] = -1;
+		bad[NFHP_RULE_SNAT] = -1;
 		return -ENOMEM;
 	}
-	if (*bad_dnat >= 0) {
-		NL_SET_ERR_MSG(extack, "DNAT rule with this match exists");
-		return -EEXIST;
+	for (k = 0; k < NFHP_RULE_KINDS; k++) {
+		if (bad[k] >= 0) {
+			KIND_ERR(extack, k, "DNAT rule with this match exists",
+				 "SNAT rule with this match exists");
+			return -EEXIST;
+		}
 	}
-	if (*bad_snat >= 0) {
-		NL_SET_ERR_MSG(extack, "SNAT rule with this match exists");
-		return -EEXIST;
-	}
-	rs = rules_build(dnat, n_dnat, snat, n_snat);
-	if (!rs)
-		return -ENOMEM;
-	err = rules_commit(hn, rs, extack);
-	if (!err) {
-		hn->dnat_next_id = n_dnat;
-		hn->snat_next_id = n_snat;
-	}
-	return err;
+	rs = rules_build(v, n);
+	if (rs)
+		memcpy(rs->last_id, n, sizeof(rs->last_id));
+	return rules_commit(hn, rs, extack);
 }
 
 int nfhp_rules_flush(struct nfhp_net *hn, struct netlink_ext_ack *extack)
 {
-	struct nfhp_rules *rs;
+	struct nfhp_rule **const none[NFHP_RULE_KINDS] = {};
+	const u32 zero[NFHP_RULE_KINDS] = {};
+	struct nfhp_rules *old = rules_locked(hn), *rs;
 
 	lockdep_assert_held(&hn->lock);
-	rs = rules_build(NULL, 0, NULL, 0);
-	if (!rs)
-		return -ENOMEM;
+	rs = rules_build(none, zero);
+	if (rs && old)
+		memcpy(rs->last_id, old->last_id, sizeof(rs->last_id));
 	return rules_commit(hn, rs, extack);
 }
 
@@ -763,35 +695,20 @@ u32 nfhp_rules_gen(const struct nfhp_rules *rs)
 	return rs ? rs->gen : 1;
 }
 
-#define DEFINE_SEEK(kind)						\
-u32 nfhp_rules_##kind##_seek(const struct nfhp_rules *rs, u32 after)	\
-{									\
-	u32 lo = 0, hi = rs ? rs->n_##kind : 0;				\
-									\
-	while (lo < hi) {						\
-		u32 mid = lo + (hi - lo) / 2;				\
-									\
-		if (rs->kind[mid]->id <= after)				\
-			lo = mid + 1;					\
-		else							\
-			hi = mid;					\
-	}								\
-	return lo;							\
-}
-
-DEFINE_SEEK(dnat)
-DEFINE_SEEK(snat)
-
-const struct nfhp_dnat_rule *nfhp_rules_dnat_at(const struct nfhp_rules *rs,
-						u32 i)
+const struct nfhp_rule *nfhp_rules_next(const struct nfhp_rules *rs,
+					enum nfhp_rule_kind kind, u32 after)
 {
-	return rs && i < rs->n_dnat ? rs->dnat[i] : NULL;
-}
+	u32 lo = 0, hi = rs ? rs->n[kind] : 0;
 
-const struct nfhp_snat_rule *nfhp_rules_snat_at(const struct nfhp_rules *rs,
-						u32 i)
-{
-	return rs && i < rs->n_snat ? rs->snat[i] : NULL;
+	while (lo < hi) {	/* the first index with an id above @after */
+		u32 mid = lo + (hi - lo) / 2;
+
+		if (rs->v[kind][mid]->id <= after)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return rs && lo < rs->n[kind] ? rs->v[kind][lo] : NULL;
 }
 
 /* ---- namespaces and module ---- */
@@ -799,8 +716,6 @@ const struct nfhp_snat_rule *nfhp_rules_snat_at(const struct nfhp_rules *rs,
 void nfhp_rules_net_init(struct nfhp_net *hn)
 {
 	RCU_INIT_POINTER(hn->rules, NULL);
-	hn->dnat_next_id = 0;
-	hn->snat_next_id = 0;
 }
 
 /* After the packet path of the namespace is gone. */

@@ -1,11 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * nf_hairpin rules: the DNAT (port forward) and SNAT rule sets of one
- * namespace, published with RCU.  Contract between the control plane
- * (rules.c, netlink.c) and the packet path (hooks.c).
- *
- * CONTRACT DRAFT: the control-plane implementation fills in the private
- * parts; the functions and fields below are what the packet path uses.
+ * nf_hairpin rules (rules.c): the DNAT (port forward) and SNAT rule sets of
+ * one namespace, published with RCU.  The packet path looks rules up; the
+ * control plane (netlink.c) changes the set.
  */
 #ifndef _NFHP_RULES_H
 #define _NFHP_RULES_H
@@ -17,7 +14,12 @@
 #include <linux/u64_stats_sync.h>
 
 struct net_device;
+struct netlink_ext_ack;
 struct nfhp_net;
+struct nfhp_rules;
+
+/* Upper bound for NFHP_CFG_A_RULES_MAX (rules per kind). */
+#define NFHP_RULES_LIMIT	1048576U
 
 /* Per-rule counters, per CPU. */
 struct nfhp_rstats {
@@ -27,9 +29,37 @@ struct nfhp_rstats {
 	struct u64_stats_sync	syncp;
 };
 
-struct nfhp_dnat_rule {
+struct nfhp_rstats_sum {
+	u64	packets;
+	u64	bytes;
+	u64	conns;
+};
+
+enum nfhp_rule_kind {
+	NFHP_RULE_DNAT,
+	NFHP_RULE_SNAT,
+	NFHP_RULE_KINDS
+};
+
+/**
+ * struct nfhp_rule - what a rule of either kind starts with
+ * @id:		per namespace and kind, assigned when the rule is added
+ * @flags:	NFHP_DNAT_F_* or NFHP_SNAT_F_*
+ * @ref:	one for each set holding the rule, each connection it made,
+ *		and the control plane while it builds one
+ * @stats:	its counters
+ * @rcu:	freed through RCU on the last put
+ */
+struct nfhp_rule {
 	u32			id;
-	u32			flags;		/* NFHP_DNAT_F_* */
+	u32			flags;
+	refcount_t		ref;
+	struct nfhp_rstats __percpu *stats;
+	struct rcu_head		rcu;
+};
+
+struct nfhp_dnat_rule {
+	struct nfhp_rule	core;
 	char			iif[IFNAMSIZ];	/* "" = any */
 	__be32			src;		/* already masked */
 	__be32			src_mask;
@@ -41,15 +71,10 @@ struct nfhp_dnat_rule {
 	__be32			to;
 	u16			to_port_min;	/* host order; 0 = keep the port */
 	u16			to_port_max;
-	refcount_t		ref;
-	struct nfhp_rstats __percpu *stats;
-	struct rcu_head		rcu;
-	/* control-plane private fields may follow */
 };
 
 struct nfhp_snat_rule {
-	u32			id;
-	u32			flags;		/* NFHP_SNAT_F_* */
+	struct nfhp_rule	core;
 	char			oif[IFNAMSIZ];	/* "" = any */
 	__be32			src, src_mask;	/* mask 0 = any */
 	__be32			dst, dst_mask;
@@ -58,11 +83,24 @@ struct nfhp_snat_rule {
 	u16			dport_min;	/* host order; 0 = any */
 	u16			dport_max;
 	__be32			to;		/* unused with NFHP_SNAT_F_MASQUERADE */
-	refcount_t		ref;
-	struct nfhp_rstats __percpu *stats;
-	struct rcu_head		rcu;
-	/* control-plane private fields may follow */
 };
+
+/* Room for a rule of either kind: the match of a delete. */
+union nfhp_any_rule {
+	struct nfhp_rule	core;
+	struct nfhp_dnat_rule	dnat;
+	struct nfhp_snat_rule	snat;
+};
+
+static inline struct nfhp_dnat_rule *nfhp_dnat(const struct nfhp_rule *r)
+{
+	return container_of(r, struct nfhp_dnat_rule, core);
+}
+
+static inline struct nfhp_snat_rule *nfhp_snat(const struct nfhp_rule *r)
+{
+	return container_of(r, struct nfhp_snat_rule, core);
+}
 
 /*
  * Packet path, called under rcu_read_lock() (softirq or process context).
@@ -78,20 +116,6 @@ const struct nfhp_snat_rule *
 nfhp_snat_lookup(struct nfhp_net *hn, u8 proto, __be32 saddr, __be32 daddr,
 		 __be16 dport, const struct net_device *out);
 
-/* True if the namespace has any rule (hooks may stay unregistered if not). */
-bool nfhp_rules_empty(struct nfhp_net *hn);
-
-/*
- * A connection keeps the rule that created it alive for its counters:
- * get fails once the rule is being freed (refcount_inc_not_zero); put frees
- * it through RCU on the last reference (call_rcu: any context, also an RCU
- * callback; module exit waits with nfhp_rules_exit()).
- */
-bool nfhp_dnat_get(const struct nfhp_dnat_rule *r);
-void nfhp_dnat_put(const struct nfhp_dnat_rule *r);
-bool nfhp_snat_get(const struct nfhp_snat_rule *r);
-void nfhp_snat_put(const struct nfhp_snat_rule *r);
-
 static inline void nfhp_rstats_add(struct nfhp_rstats __percpu *stats,
 				   unsigned int bytes, bool new_conn)
 {
@@ -105,72 +129,59 @@ static inline void nfhp_rstats_add(struct nfhp_rstats __percpu *stats,
 	u64_stats_update_end(&s->syncp);
 }
 
-/*
- * Control plane (rules.c), used by netlink.c.  Writers (add, del, replace,
- * flush) hold hn->lock; they build a new immutable rule set and publish it
- * with one rcu_assign_pointer(), then call nfhp_hooks_sync().  A rejected
- * change leaves the published set as it was.
- */
-struct netlink_ext_ack;
-struct nfhp_rules;
-
-/* Upper bound for NFHP_CFG_A_RULES_MAX (rules per kind). */
-#define NFHP_RULES_LIMIT	1048576U
-
-struct nfhp_rstats_sum {
-	u64	packets;
-	u64	bytes;
-	u64	conns;
-};
-
 void nfhp_rstats_read(struct nfhp_rstats __percpu *stats,
 		      struct nfhp_rstats_sum *sum);
 
-/* New rules, reference count 1 (the caller's); all fields zero. */
-struct nfhp_dnat_rule *nfhp_dnat_alloc(void);
-struct nfhp_snat_rule *nfhp_snat_alloc(void);
+/*
+ * A new rule of @kind, all zero, reference count 1 (the caller's).  A
+ * connection keeps the rule that made it alive for its counters: get fails
+ * once the rule is being freed (refcount_inc_not_zero); put frees it
+ * through RCU on the last reference (call_rcu: any context, also an RCU
+ * callback; module exit waits with nfhp_rules_exit()).
+ */
+struct nfhp_rule *nfhp_rule_alloc(enum nfhp_rule_kind kind);
+bool nfhp_rule_get(const struct nfhp_rule *r);
+void nfhp_rule_put(const struct nfhp_rule *r);
 
 /*
- * Publish a rule set with @r added (its id assigned here).  The set takes
+ * Control plane, under hn->lock: build a new immutable rule set, publish
+ * it with one rcu_assign_pointer().  A rejected change leaves the
+ * published set as it was.
+ *
+ * add: publish a set with @r added (its id assigned here).  The set takes
  * its own reference; the caller keeps and later puts the one it has.
  * -EEXIST if a rule with the same match exists, -ENOSPC at rules_max.
  */
-int nfhp_rules_dnat_add(struct nfhp_net *hn, struct nfhp_dnat_rule *r,
-			struct netlink_ext_ack *extack);
-int nfhp_rules_snat_add(struct nfhp_net *hn, struct nfhp_snat_rule *r,
-			struct netlink_ext_ack *extack);
+int nfhp_rules_add(struct nfhp_net *hn, enum nfhp_rule_kind kind,
+		   struct nfhp_rule *r, struct netlink_ext_ack *extack);
 /* Delete by @id if non-zero, else the rule whose match equals @match. */
-int nfhp_rules_dnat_del(struct nfhp_net *hn, u32 id,
-			const struct nfhp_dnat_rule *match,
-			struct netlink_ext_ack *extack);
-int nfhp_rules_snat_del(struct nfhp_net *hn, u32 id,
-			const struct nfhp_snat_rule *match,
-			struct netlink_ext_ack *extack);
+int nfhp_rules_del(struct nfhp_net *hn, enum nfhp_rule_kind kind, u32 id,
+		   const struct nfhp_rule *match,
+		   struct netlink_ext_ack *extack);
 /*
- * Replace everything with @dnat and @snat (ids assigned from 1 in array
- * order).  On error *@bad_dnat or *@bad_snat is the index of the offending
- * rule (or -1) and nothing changed.  The caller puts its references.
+ * Replace everything with the @n[kind] rules of @v[kind] (ids assigned
+ * from 1 in array order).  On error @bad[kind] is the index of the
+ * offending rule (or -1) and nothing changed.  The caller puts its
+ * references.
  */
-int nfhp_rules_replace(struct nfhp_net *hn, struct nfhp_dnat_rule **dnat,
-		       u32 n_dnat, struct nfhp_snat_rule **snat, u32 n_snat,
-		       int *bad_dnat, int *bad_snat,
+int nfhp_rules_replace(struct nfhp_net *hn,
+		       struct nfhp_rule **const v[NFHP_RULE_KINDS],
+		       const u32 n[NFHP_RULE_KINDS], int bad[NFHP_RULE_KINDS],
 		       struct netlink_ext_ack *extack);
 int nfhp_rules_flush(struct nfhp_net *hn, struct netlink_ext_ack *extack);
 
+/* True if the namespace has any rule (hooks may stay unregistered if not). */
+bool nfhp_rules_empty(struct nfhp_net *hn);
+
 /*
  * Dumps, under rcu_read_lock(): the set, its generation (changes with
- * every published change), and its rules in id order by index.
+ * every published change), and the rule of @kind with the lowest id above
+ * @after, or NULL.
  */
 const struct nfhp_rules *nfhp_rules_rcu(struct nfhp_net *hn);
 u32 nfhp_rules_gen(const struct nfhp_rules *rs);
-/* Index of the first rule with an id above @after. */
-u32 nfhp_rules_dnat_seek(const struct nfhp_rules *rs, u32 after);
-u32 nfhp_rules_snat_seek(const struct nfhp_rules *rs, u32 after);
-/* Rule at index @i, NULL past the end. */
-const struct nfhp_dnat_rule *nfhp_rules_dnat_at(const struct nfhp_rules *rs,
-						u32 i);
-const struct nfhp_snat_rule *nfhp_rules_snat_at(const struct nfhp_rules *rs,
-						u32 i);
+const struct nfhp_rule *nfhp_rules_next(const struct nfhp_rules *rs,
+					enum nfhp_rule_kind kind, u32 after);
 
 /* Per namespace, from the pernet ops; and module exit (rcu_barrier). */
 void nfhp_rules_net_init(struct nfhp_net *hn);
