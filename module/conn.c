@@ -34,13 +34,37 @@
 #include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
 #include <net/netns/hash.h>
 
 #include "nf_hairpin.h"
 #include "rules.h"
-#include "datapath.h"
 #include "conn.h"
-#include "hooks.h"
+
+/**
+ * struct nfhp_conn_table - a namespace's connections
+ * @buckets:	hmask + 1 chains of nodes, symmetric siphash of the tuple
+ * @locks:	NFHP_CONN_LOCKS striped spinlocks for writers
+ * @hmask:	number of buckets - 1
+ * @count:	connections in the table (limit: cfg.conn_max)
+ * @gen:	dump generation, changes when the table is flushed
+ * @gc:		expiry, a bounded slice of the buckets per run
+ * @gc_next:	the bucket the next GC run starts at
+ * @hn:		the namespace
+ */
+struct nfhp_conn_table {
+	struct nfhp_net		*hn;
+	struct hlist_head	*buckets;
+	spinlock_t		*locks;
+	unsigned int		hmask;
+	atomic_t		count;
+	atomic_t		gen;
+	struct delayed_work	gc;
+	unsigned int		gc_next;
+};
+
+#define NFHP_CONN_LOCKS		1024
 
 /* The whole table is scanned in about NFHP_GC_SLICES * NFHP_GC_INTERVAL. */
 #define NFHP_GC_SLICES		8
@@ -666,7 +690,7 @@ int nfhp_conn_table_alloc(struct nfhp_net *hn)
 	return 0;
 }
 
-int nfhp_datapath_net_init(struct nfhp_net *hn)
+int nfhp_conn_net_init(struct nfhp_net *hn)
 {
 	struct nfhp_conn_table *ct = kzalloc(sizeof(*ct), GFP_KERNEL);
 
@@ -680,15 +704,15 @@ int nfhp_datapath_net_init(struct nfhp_net *hn)
 	return 0;
 }
 
-void nfhp_datapath_net_exit(struct nfhp_net *hn)
+/*
+ * After the hooks are gone and synchronize_net(): no packet reaches the
+ * table, and nothing re-arms the GC once it is empty.
+ */
+void nfhp_conn_net_exit(struct nfhp_net *hn)
 {
 	struct nfhp_conn_table *ct = hn->conns;
 	unsigned int b;
 
-	/* No packet reaches the table once the hooks are gone ... */
-	nfhp_hooks_net_exit(hn);
-	synchronize_net();
-	/* ... and nothing re-arms the GC once it is empty. */
 	cancel_delayed_work_sync(&ct->gc);
 	if (ct->buckets) {
 		for (b = 0; b <= ct->hmask; b++) {
@@ -704,7 +728,7 @@ void nfhp_datapath_net_exit(struct nfhp_net *hn)
 	hn->conns = NULL;
 }
 
-int nfhp_datapath_init(void)
+int nfhp_conn_init(void)
 {
 	get_random_bytes(&nfhp_conn_key, sizeof(nfhp_conn_key));
 	nfhp_conn_cache = kmem_cache_create("nfhp_conn", sizeof(struct nfhp_conn),
@@ -714,7 +738,7 @@ int nfhp_datapath_init(void)
 	return 0;
 }
 
-void nfhp_datapath_exit(void)
+void nfhp_conn_exit(void)
 {
 	/* Connections of dead namespaces are freed through call_rcu(). */
 	rcu_barrier();

@@ -10,9 +10,7 @@
 #include <linux/bits.h>
 #include <linux/list.h>
 #include <linux/rcupdate.h>
-#include <linux/spinlock.h>
 #include <linux/types.h>
-#include <linux/workqueue.h>
 
 struct nfhp_net;
 struct nfhp_dnat_rule;
@@ -96,31 +94,6 @@ struct nfhp_conn {
 	struct rcu_head		rcu;
 };
 
-/**
- * struct nfhp_conn_table - a namespace's connections
- * @buckets:	hmask + 1 chains of nodes, symmetric siphash of the tuple
- * @locks:	NFHP_CONN_LOCKS striped spinlocks for writers
- * @count:	connections in the table (limit: cfg.conn_max)
- * @gen:	dump generation, changes when the table is flushed
- * @gc:		expiry, a bounded slice of the buckets per run
- * @gc_next:	the bucket the next GC run starts at
- * @hooks_on:	netfilter hooks (and IPv4 defrag) registered; under hn->lock
- * @hn:		the namespace
- */
-struct nfhp_conn_table {
-	struct nfhp_net		*hn;
-	struct hlist_head	*buckets;
-	spinlock_t		*locks;		/* striped bucket locks */
-	unsigned int		hmask;
-	atomic_t		count;
-	atomic_t		gen;
-	struct delayed_work	gc;
-	unsigned int		gc_next;
-	bool			hooks_on;
-};
-
-#define NFHP_CONN_LOCKS		1024
-
 /* Lookup result: the connection and the direction the packet travels. */
 enum nfhp_dir {
 	NFHP_DIR_ORIG,
@@ -140,7 +113,17 @@ struct nfhp_conn *nfhp_conn_lookup(struct nfhp_net *hn, u8 proto,
 bool nfhp_conn_tuple_taken(struct nfhp_net *hn, u8 proto,
 			   const struct nfhp_tuple *t);
 
+/*
+ * Module load and unload (the slab cache); a namespace's table: set up,
+ * its buckets allocated before the hooks are registered (under hn->lock),
+ * and torn down once no packet can reach it.
+ */
+int nfhp_conn_init(void);
+void nfhp_conn_exit(void);
+int nfhp_conn_net_init(struct nfhp_net *hn);
 int nfhp_conn_table_alloc(struct nfhp_net *hn);
+void nfhp_conn_net_exit(struct nfhp_net *hn);
+
 struct nfhp_conn *nfhp_conn_alloc(struct nfhp_net *hn);
 void nfhp_conn_free(struct nfhp_net *hn, struct nfhp_conn *c);
 /*

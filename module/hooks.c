@@ -50,7 +50,6 @@
 
 #include "nf_hairpin.h"
 #include "rules.h"
-#include "datapath.h"
 #include "conn.h"
 #include "state.h"
 #include "hooks.h"
@@ -476,13 +475,12 @@ static const struct nf_hook_ops nfhp_ops[] = {
  * the ports of the first fragment's datagram) when it gets its first rule.
  * They stay until the namespace goes: connections outlive their rules.
  */
-int nfhp_hooks_sync(struct nfhp_net *hn)
+int nfhp_hooks_enable(struct nfhp_net *hn)
 {
-	struct nfhp_conn_table *ct = hn->conns;
 	int err;
 
 	lockdep_assert_held(&hn->lock);
-	if (ct->hooks_on || nfhp_rules_empty(hn))
+	if (hn->hooks_on)
 		return 0;
 	/* The table stays allocated on failure: it goes with the namespace. */
 	err = nfhp_conn_table_alloc(hn);
@@ -494,7 +492,7 @@ int nfhp_hooks_sync(struct nfhp_net *hn)
 	err = nf_register_net_hooks(hn->net, nfhp_ops, ARRAY_SIZE(nfhp_ops));
 	if (err)
 		goto err_hooks;
-	ct->hooks_on = true;
+	hn->hooks_on = true;
 	return 0;
 
 err_hooks:
@@ -502,13 +500,11 @@ err_hooks:
 	return err;
 }
 
-void nfhp_hooks_net_exit(struct nfhp_net *hn)
+void nfhp_hooks_disable(struct nfhp_net *hn)
 {
-	struct nfhp_conn_table *ct = hn->conns;
-
-	if (!ct->hooks_on)
+	if (!hn->hooks_on)
 		return;
 	nf_unregister_net_hooks(hn->net, nfhp_ops, ARRAY_SIZE(nfhp_ops));
 	nf_defrag_ipv4_disable(hn->net);
-	ct->hooks_on = false;
+	hn->hooks_on = false;
 }

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * nf_hairpin netfilter hooks (hooks.c).  nfhp_hooks_sync() is in
- * datapath.h, for the control plane.
+ * nf_hairpin netfilter hooks (hooks.c): the packet path.
  */
 #ifndef _NFHP_HOOKS_H
 #define _NFHP_HOOKS_H
 
 struct nfhp_net;
 
-/* Namespace exit: unregister the hooks and IPv4 defrag, if registered. */
-void nfhp_hooks_net_exit(struct nfhp_net *hn);
+/*
+ * Register the namespace's hooks and IPv4 defrag, once (the first rule
+ * comes); under hn->lock.  Unregister them when the namespace goes.
+ */
+int nfhp_hooks_enable(struct nfhp_net *hn);
+void nfhp_hooks_disable(struct nfhp_net *hn);
 
 #endif /* _NFHP_HOOKS_H */

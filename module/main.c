@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * nf_hairpin: module init and exit, per-namespace state.
+ * nf_hairpin: module init and exit, and what every namespace sets up and
+ * tears down, in order, one call a step (as IPVS's __ip_vs_init() and
+ * __ip_vs_cleanup()).
  *
  * Init is a ladder: each step that succeeds is undone, in reverse order, by
- * the error path below it and by nfhp_exit().
+ * the error path below it and by the exit function.
  */
 #include <linux/module.h>
 #include <linux/kernel.h>
@@ -13,8 +15,9 @@
 
 #include "nf_hairpin.h"
 #include "rules.h"
+#include "conn.h"
+#include "hooks.h"
 #include "netlink.h"
-#include "datapath.h"
 
 unsigned int nfhp_net_id __read_mostly;
 
@@ -48,13 +51,14 @@ static int __net_init nfhp_net_init(struct net *net)
 	hn->stats = netdev_alloc_pcpu_stats(struct nfhp_stats);
 	if (!hn->stats)
 		return -ENOMEM;
-	err = nfhp_datapath_net_init(hn);
+	err = nfhp_conn_net_init(hn);
 	if (err)
-		goto err_datapath;
+		goto err_conn;
 	nfhp_rules_net_init(hn);
+	/* The hooks come with the first rule: nfhp_hooks_enable(). */
 	return 0;
 
-err_datapath:
+err_conn:
 	free_percpu(hn->stats);
 	return err;
 }
@@ -63,8 +67,10 @@ static void __net_exit nfhp_net_exit(struct net *net)
 {
 	struct nfhp_net *hn = nfhp_pernet(net);
 
-	nfhp_datapath_net_exit(hn);	/* connections hold rules */
-	nfhp_rules_net_exit(hn);
+	nfhp_hooks_disable(hn);		/* hooks and defrag off: no new packet */
+	synchronize_net();		/* and none still in a hook */
+	nfhp_conn_net_exit(hn);		/* GC stopped, connections reaped */
+	nfhp_rules_net_exit(hn);	/* after the connections that hold them */
 	free_percpu(hn->stats);
 	mutex_destroy(&hn->lock);
 }
@@ -80,9 +86,9 @@ static int __init nfhp_init(void)
 {
 	int err;
 
-	err = nfhp_datapath_init();
+	err = nfhp_conn_init();
 	if (err)
-		goto err_datapath;
+		goto err_conn;
 	err = register_pernet_subsys(&nfhp_net_ops);
 	if (err)
 		goto err_pernet;
@@ -97,8 +103,8 @@ err_netlink:
 	unregister_pernet_subsys(&nfhp_net_ops);
 	nfhp_rules_exit();
 err_pernet:
-	nfhp_datapath_exit();
-err_datapath:
+	nfhp_conn_exit();
+err_conn:
 	return err;
 }
 
@@ -106,8 +112,8 @@ static void __exit nfhp_exit(void)
 {
 	nfhp_netlink_exit();
 	unregister_pernet_subsys(&nfhp_net_ops);
-	nfhp_rules_exit();
-	nfhp_datapath_exit();
+	nfhp_rules_exit();	/* rules still freed through RCU */
+	nfhp_conn_exit();	/* connections still freed through RCU */
 	pr_info("unloaded\n");
 }
 

@@ -26,8 +26,9 @@
  * - .parallel_ops: commands of different namespaces do not serialise on
  *   genl_mutex; writers of a namespace take hn->lock.  A request is fully
  *   parsed and checked before the lock is taken; rules.c then checks it
- *   against the current set and publishes a new set in one step, so a
- *   rejected request changes nothing.
+ *   against the current set and prepares a new one, the namespace's hooks
+ *   are registered if the set has rules, and the set is published in one
+ *   step that cannot fail, so a rejected request changes nothing.
  * - Dumps run under RCU on the published (immutable) set, one message per
  *   rule in id order, resuming after the last id sent (cb->args[0]), so
  *   any number of rules dump across as many messages as needed.  cb->seq
@@ -45,6 +46,7 @@
 #include "nf_hairpin.h"
 #include "rules.h"
 #include "conn.h"
+#include "hooks.h"
 #include "netlink.h"
 
 enum { NFHP_MCGRP_EVENTS_IDX };
@@ -643,6 +645,30 @@ static int reply_rule(struct sk_buff *msg, struct genl_info *info,
 	return genlmsg_reply(msg, info);
 }
 
+/*
+ * Publish @rs, a set nfhp_rules_prepare_*() made (an ERR_PTR is returned
+ * as it is).  The namespace gets its hooks with its first rule, before the
+ * set that has it is published: a failure changes nothing.  Under hn->lock.
+ */
+static int rules_commit(struct nfhp_net *hn, struct nfhp_rules *rs,
+			struct netlink_ext_ack *extack)
+{
+	int err;
+
+	if (IS_ERR(rs))
+		return PTR_ERR(rs);
+	if (!nfhp_rules_empty(rs)) {
+		err = nfhp_hooks_enable(hn);
+		if (err) {
+			nfhp_rules_abort(rs);
+			NL_SET_ERR_MSG(extack, "cannot register the netfilter hooks");
+			return err;
+		}
+	}
+	nfhp_rules_publish(hn, rs);
+	return 0;
+}
+
 static struct nfhp_net *info_hn(struct genl_info *info)
 {
 	return nfhp_pernet(genl_info_net(info));
@@ -676,7 +702,9 @@ static int rule_add_doit(struct sk_buff *skb, struct genl_info *info)
 		return -ENOMEM;
 	}
 	mutex_lock(&hn->lock);
-	err = nfhp_rules_add(hn, k->kind, r, info->extack);
+	err = rules_commit(hn, nfhp_rules_prepare_add(hn, k->kind, r,
+						      info->extack),
+			   info->extack);
 	mutex_unlock(&hn->lock);
 	if (err)
 		nlmsg_free(msg);
@@ -713,7 +741,9 @@ static int rule_del_doit(struct sk_buff *skb, struct genl_info *info)
 			return err;
 	}
 	mutex_lock(&hn->lock);
-	err = nfhp_rules_del(hn, k->kind, id, &match.core, info->extack);
+	err = rules_commit(hn, nfhp_rules_prepare_del(hn, k->kind, id,
+						      &match.core, info->extack),
+			   info->extack);
 	mutex_unlock(&hn->lock);
 	return err;
 }
@@ -836,7 +866,9 @@ static int replace_doit(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		goto out;
 	mutex_lock(&hn->lock);
-	err = nfhp_rules_replace(hn, v, n, bad, extack);
+	err = rules_commit(hn, nfhp_rules_prepare_replace(hn, v, n, bad,
+							  extack),
+			   extack);
 	mutex_unlock(&hn->lock);
 	for (k = 0; k < NFHP_RULE_KINDS; k++) {
 		if (bad[k] >= 0) {
@@ -860,7 +892,7 @@ static int flush_doit(struct sk_buff *skb, struct genl_info *info)
 	int err;
 
 	mutex_lock(&hn->lock);
-	err = nfhp_rules_flush(hn, info->extack);
+	err = rules_commit(hn, nfhp_rules_prepare_flush(hn), info->extack);
 	mutex_unlock(&hn->lock);
 	return err;
 }

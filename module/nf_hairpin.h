@@ -64,8 +64,10 @@ struct nfhp_net {
 	struct nfhp_stats __percpu *stats;
 	/* rules.c: the published rule set */
 	struct nfhp_rules __rcu	*rules;
-	/* conn.c, hooks.c: the connection table and hook state */
+	/* conn.c: the connection table */
 	struct nfhp_conn_table	*conns;
+	/* hooks.c: netfilter hooks and IPv4 defrag registered; under @lock */
+	bool			hooks_on;
 };
 
 static inline void nfhp_stat_inc(struct nfhp_net *hn, enum nfhp_stat s)

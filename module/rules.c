@@ -10,7 +10,9 @@
  * and frees the old one with call_rcu().  The packet path therefore sees
  * the old set or the new one, never a mix, and a change that fails at any
  * point (validation, duplicate, limit, memory, hook registration) leaves
- * the published set untouched.  Building a set costs O(n) in its size; the
+ * the published set untouched: netlink.c prepares a set, registers the
+ * hooks if the set has rules, and only then publishes it, which cannot
+ * fail.  Building a set costs O(n) in its size; the
  * packet path pays nothing for it.
  *
  * Rules are shared between the sets that contain them and are reference
@@ -55,7 +57,6 @@
 
 #include "nf_hairpin.h"
 #include "rules.h"
-#include "datapath.h"
 
 /* Port ranges of at most this many ports are hashed port by port. */
 #define RANGE_HASH_MAX	16
@@ -321,18 +322,6 @@ nfhp_snat_lookup(struct nfhp_net *hn, u8 proto, __be32 saddr, __be32 daddr,
 	return NULL;
 }
 
-bool nfhp_rules_empty(struct nfhp_net *hn)
-{
-	const struct nfhp_rules *rs;
-	bool empty;
-
-	rcu_read_lock();
-	rs = rcu_dereference(hn->rules);
-	empty = !rs || (!rs->n[NFHP_RULE_DNAT] && !rs->n[NFHP_RULE_SNAT]);
-	rcu_read_unlock();
-	return empty;
-}
-
 /* ---- building and publishing sets ---- */
 
 static bool dnat_hashed(const struct nfhp_dnat_rule *r)
@@ -436,32 +425,27 @@ static struct nfhp_rules *rules_locked(struct nfhp_net *hn)
 	return rcu_dereference_protected(hn->rules, lockdep_is_held(&hn->lock));
 }
 
-/*
- * Publish @rs (consumed in every case).  If the hooks cannot follow, the
- * old set goes back and the error is returned: nothing changed.
- */
-static int rules_commit(struct nfhp_net *hn, struct nfhp_rules *rs,
-			struct netlink_ext_ack *extack)
+/* A set nfhp_rules_prepare_*() made, never published. */
+void nfhp_rules_abort(struct nfhp_rules *rs)
+{
+	rules_free(rs);
+}
+
+/* Publish @rs in place of the current set; the old one goes after RCU. */
+void nfhp_rules_publish(struct nfhp_net *hn, struct nfhp_rules *rs)
 {
 	struct nfhp_rules *old = rules_locked(hn);
-	int err;
 
 	lockdep_assert_held(&hn->lock);
-	if (!rs)
-		return -ENOMEM;
 	rs->gen = old ? old->gen + 1 : 2;
 	rcu_assign_pointer(hn->rules, rs);
-	err = nfhp_hooks_sync(hn);
-	if (err) {
-		rcu_assign_pointer(hn->rules, old);
-		nfhp_hooks_sync(hn);
-		call_rcu(&rs->rcu, rules_free_rcu);
-		NL_SET_ERR_MSG(extack, "cannot register the netfilter hooks");
-		return err;
-	}
 	if (old)
 		call_rcu(&old->rcu, rules_free_rcu);
-	return 0;
+}
+
+bool nfhp_rules_empty(const struct nfhp_rules *rs)
+{
+	return !rs->n[NFHP_RULE_DNAT] && !rs->n[NFHP_RULE_SNAT];
 }
 
 static u32 rules_max(struct nfhp_net *hn)
@@ -502,8 +486,10 @@ static struct nfhp_rules *rules_edit(struct nfhp_net *hn,
 	return rs;
 }
 
-int nfhp_rules_add(struct nfhp_net *hn, enum nfhp_rule_kind kind,
-		   struct nfhp_rule *r, struct netlink_ext_ack *extack)
+struct nfhp_rules *nfhp_rules_prepare_add(struct nfhp_net *hn,
+					  enum nfhp_rule_kind kind,
+					  struct nfhp_rule *r,
+					  struct netlink_ext_ack *extack)
 {
 	struct nfhp_rules *old = rules_locked(hn), *rs;
 	u32 i, n = old ? old->n[kind] : 0;
@@ -514,39 +500,42 @@ int nfhp_rules_add(struct nfhp_net *hn, enum nfhp_rule_kind kind,
 		if (rule_clash(kind, old->v[kind][i], r)) {
 			KIND_ERR(extack, kind, "DNAT rule with this match exists",
 				 "SNAT rule with this match exists");
-			return -EEXIST;
+			return ERR_PTR(-EEXIST);
 		}
 	}
 	if (n >= rules_max(hn)) {
 		KIND_ERR(extack, kind, "DNAT rule limit (rules-max) reached",
 			 "SNAT rule limit (rules-max) reached");
-		return -ENOSPC;
+		return ERR_PTR(-ENOSPC);
 	}
 	if (id == U32_MAX) {
 		NL_SET_ERR_MSG(extack, "rule ids exhausted: use replace");
-		return -ENOSPC;
+		return ERR_PTR(-ENOSPC);
 	}
 	r->id = id + 1;
 	rs = rules_edit(hn, kind, -1, r);
-	if (rs)
-		rs->last_id[kind] = r->id;
-	return rules_commit(hn, rs, extack);
+	if (!rs)
+		return ERR_PTR(-ENOMEM);
+	rs->last_id[kind] = r->id;
+	return rs;
 }
 
-int nfhp_rules_del(struct nfhp_net *hn, enum nfhp_rule_kind kind, u32 id,
-		   const struct nfhp_rule *match,
-		   struct netlink_ext_ack *extack)
+struct nfhp_rules *nfhp_rules_prepare_del(struct nfhp_net *hn,
+					  enum nfhp_rule_kind kind, u32 id,
+					  const struct nfhp_rule *match,
+					  struct netlink_ext_ack *extack)
 {
-	struct nfhp_rules *old = rules_locked(hn);
+	struct nfhp_rules *old = rules_locked(hn), *rs;
 	u32 i, n = old ? old->n[kind] : 0;
 
 	lockdep_assert_held(&hn->lock);
 	for (i = 0; i < n; i++) {
 		const struct nfhp_rule *r = old->v[kind][i];
 
-		if (id ? r->id == id : rule_same(kind, r, match))
-			return rules_commit(hn, rules_edit(hn, kind, i, NULL),
-					    extack);
+		if (id ? r->id == id : rule_same(kind, r, match)) {
+			rs = rules_edit(hn, kind, i, NULL);
+			return rs ?: ERR_PTR(-ENOMEM);
+		}
 	}
 	if (id)
 		KIND_ERR(extack, kind, "no DNAT rule with this id",
@@ -554,7 +543,7 @@ int nfhp_rules_del(struct nfhp_net *hn, enum nfhp_rule_kind kind, u32 id,
 	else
 		KIND_ERR(extack, kind, "no DNAT rule with this match",
 			 "no SNAT rule with this match");
-	return -ENOENT;
+	return ERR_PTR(-ENOENT);
 }
 
 /* Sort orders that put rules with the same match next to each other. */
@@ -629,10 +618,12 @@ static int find_clash(enum nfhp_rule_kind kind, struct nfhp_rule **v, u32 n)
 	return bad;
 }
 
-int nfhp_rules_replace(struct nfhp_net *hn,
-		       struct nfhp_rule **const v[NFHP_RULE_KINDS],
-		       const u32 n[NFHP_RULE_KINDS], int bad[NFHP_RULE_KINDS],
-		       struct netlink_ext_ack *extack)
+struct nfhp_rules *
+nfhp_rules_prepare_replace(struct nfhp_net *hn,
+			   struct nfhp_rule **const v[NFHP_RULE_KINDS],
+			   const u32 n[NFHP_RULE_KINDS],
+			   int bad[NFHP_RULE_KINDS],
+			   struct netlink_ext_ack *extack)
 {
 	struct nfhp_rules *rs;
 	u32 i, k;
@@ -644,7 +635,7 @@ int nfhp_rules_replace(struct nfhp_net *hn,
 		if (n[k] > rules_max(hn)) {
 			KIND_ERR(extack, k, "too many DNAT rules (rules-max)",
 				 "too many SNAT rules (rules-max)");
-			return -ENOSPC;
+			return ERR_PTR(-ENOSPC);
 		}
 	}
 	for (k = 0; k < NFHP_RULE_KINDS; k++) {
@@ -655,22 +646,23 @@ int nfhp_rules_replace(struct nfhp_net *hn,
 	if (bad[NFHP_RULE_DNAT] == -2 || bad[NFHP_RULE_SNAT] == -2) {
 		bad[NFHP_RULE_DNAT] = -1;
 		bad[NFHP_RULE_SNAT] = -1;
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	}
 	for (k = 0; k < NFHP_RULE_KINDS; k++) {
 		if (bad[k] >= 0) {
 			KIND_ERR(extack, k, "DNAT rule with this match exists",
 				 "SNAT rule with this match exists");
-			return -EEXIST;
+			return ERR_PTR(-EEXIST);
 		}
 	}
 	rs = rules_build(v, n);
-	if (rs)
-		memcpy(rs->last_id, n, sizeof(rs->last_id));
-	return rules_commit(hn, rs, extack);
+	if (!rs)
+		return ERR_PTR(-ENOMEM);
+	memcpy(rs->last_id, n, sizeof(rs->last_id));
+	return rs;
 }
 
-int nfhp_rules_flush(struct nfhp_net *hn, struct netlink_ext_ack *extack)
+struct nfhp_rules *nfhp_rules_prepare_flush(struct nfhp_net *hn)
 {
 	struct nfhp_rule **const none[NFHP_RULE_KINDS] = {};
 	const u32 zero[NFHP_RULE_KINDS] = {};
@@ -678,9 +670,11 @@ int nfhp_rules_flush(struct nfhp_net *hn, struct netlink_ext_ack *extack)
 
 	lockdep_assert_held(&hn->lock);
 	rs = rules_build(none, zero);
-	if (rs && old)
+	if (!rs)
+		return ERR_PTR(-ENOMEM);
+	if (old)
 		memcpy(rs->last_id, old->last_id, sizeof(rs->last_id));
-	return rules_commit(hn, rs, extack);
+	return rs;
 }
 
 /* ---- dumps ---- */

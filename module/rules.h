@@ -144,34 +144,40 @@ bool nfhp_rule_get(const struct nfhp_rule *r);
 void nfhp_rule_put(const struct nfhp_rule *r);
 
 /*
- * Control plane, under hn->lock: build a new immutable rule set, publish
- * it with one rcu_assign_pointer().  A rejected change leaves the
- * published set as it was.
+ * Control plane, under hn->lock.  A change is prepared as a complete new
+ * set, or rejected (an ERR_PTR, extack set) with nothing changed; the set
+ * is then published (which cannot fail) or dropped.
  *
- * add: publish a set with @r added (its id assigned here).  The set takes
- * its own reference; the caller keeps and later puts the one it has.
- * -EEXIST if a rule with the same match exists, -ENOSPC at rules_max.
+ * add: @r added, its id assigned here.  The set takes its own reference;
+ * the caller keeps and later puts the one it has.  -EEXIST if a rule with
+ * the same match exists, -ENOSPC at rules_max.
  */
-int nfhp_rules_add(struct nfhp_net *hn, enum nfhp_rule_kind kind,
-		   struct nfhp_rule *r, struct netlink_ext_ack *extack);
-/* Delete by @id if non-zero, else the rule whose match equals @match. */
-int nfhp_rules_del(struct nfhp_net *hn, enum nfhp_rule_kind kind, u32 id,
-		   const struct nfhp_rule *match,
-		   struct netlink_ext_ack *extack);
+struct nfhp_rules *nfhp_rules_prepare_add(struct nfhp_net *hn,
+					  enum nfhp_rule_kind kind,
+					  struct nfhp_rule *r,
+					  struct netlink_ext_ack *extack);
+/* del: the rule with @id if non-zero, else the one whose match is @match. */
+struct nfhp_rules *nfhp_rules_prepare_del(struct nfhp_net *hn,
+					  enum nfhp_rule_kind kind, u32 id,
+					  const struct nfhp_rule *match,
+					  struct netlink_ext_ack *extack);
 /*
- * Replace everything with the @n[kind] rules of @v[kind] (ids assigned
- * from 1 in array order).  On error @bad[kind] is the index of the
- * offending rule (or -1) and nothing changed.  The caller puts its
- * references.
+ * replace: the @n[kind] rules of @v[kind] only (ids assigned from 1 in
+ * array order).  On error @bad[kind] is the index of the offending rule
+ * (or -1).  The caller puts its references.
  */
-int nfhp_rules_replace(struct nfhp_net *hn,
-		       struct nfhp_rule **const v[NFHP_RULE_KINDS],
-		       const u32 n[NFHP_RULE_KINDS], int bad[NFHP_RULE_KINDS],
-		       struct netlink_ext_ack *extack);
-int nfhp_rules_flush(struct nfhp_net *hn, struct netlink_ext_ack *extack);
-
-/* True if the namespace has any rule (hooks may stay unregistered if not). */
-bool nfhp_rules_empty(struct nfhp_net *hn);
+struct nfhp_rules *
+nfhp_rules_prepare_replace(struct nfhp_net *hn,
+			   struct nfhp_rule **const v[NFHP_RULE_KINDS],
+			   const u32 n[NFHP_RULE_KINDS],
+			   int bad[NFHP_RULE_KINDS],
+			   struct netlink_ext_ack *extack);
+/* flush: no rules; ids go on counting. */
+struct nfhp_rules *nfhp_rules_prepare_flush(struct nfhp_net *hn);
+/* Whether a prepared set has no rule: the hooks are not needed for it. */
+bool nfhp_rules_empty(const struct nfhp_rules *rs);
+void nfhp_rules_publish(struct nfhp_net *hn, struct nfhp_rules *rs);
+void nfhp_rules_abort(struct nfhp_rules *rs);
 
 /*
  * Dumps, under rcu_read_lock(): the set, its generation (changes with
