@@ -87,13 +87,15 @@ static int reroute(struct sk_buff *skb, const struct nf_hook_state *state)
 }
 
 /*
- * Apply what the hook owes a packet of @c travelling @dir: the destination
- * before routing (@out false), the source after.
+ * Rewrite a packet of @c travelling @dir as the hook owes it: before
+ * routing its destination (@manip NFHP_MANIP_DST; then route it again),
+ * after routing its source (NFHP_MANIP_SRC).
  */
-static unsigned int step(struct nfhp_net *hn, struct sk_buff *skb,
-			 const struct nfhp_pkt *p, const struct nfhp_conn *c,
-			 enum nfhp_dir dir, const struct nf_hook_state *state,
-			 bool out)
+static unsigned int translate(struct nfhp_net *hn, struct sk_buff *skb,
+			      const struct nfhp_pkt *p,
+			      const struct nfhp_conn *c, enum nfhp_dir dir,
+			      const struct nf_hook_state *state,
+			      enum nfhp_manip_type manip)
 {
 	const struct nfhp_tuple *o = &c->th[NFHP_DIR_ORIG].t;
 	const struct nfhp_tuple *r = &c->th[NFHP_DIR_REPLY].t;
@@ -101,7 +103,7 @@ static unsigned int step(struct nfhp_net *hn, struct sk_buff *skb,
 	__be16 port;
 	int err;
 
-	if (!out) {
+	if (manip == NFHP_MANIP_DST) {
 		addr = dir == NFHP_DIR_ORIG ? r->src : o->src;
 		port = dir == NFHP_DIR_ORIG ? r->sport : o->sport;
 		if (addr == p->t.dst && port == p->t.dport)
@@ -114,11 +116,11 @@ static unsigned int step(struct nfhp_net *hn, struct sk_buff *skb,
 	}
 	if (p->icmp_err && !nfhp_xlate_icmp_csum_ok(skb, p, state->hook))
 		return NF_ACCEPT;
-	if (nfhp_xlate(skb, p, out, addr, port))
+	if (nfhp_xlate(skb, p, manip, addr, port))
 		return NF_DROP;
-	if (p->icmp_err && out)
+	if (p->icmp_err && manip == NFHP_MANIP_SRC)
 		nfhp_stat_inc(hn, NFHP_STAT_XLATE_ICMP);
-	if (!out && addr != p->t.dst) {
+	if (manip == NFHP_MANIP_DST && addr != p->t.dst) {
 		err = reroute(skb, state);
 		if (err)
 			return NF_DROP_ERR(err);
@@ -310,7 +312,7 @@ static unsigned int new_in(struct nfhp_net *hn, struct sk_buff *skb,
 
 	/* DNAT and route now: the SNAT depends on the way out. */
 	if ((c->flags & NFHP_CONN_F_DNAT) &&
-	    (nfhp_xlate(skb, p, false, r->src, r->sport) ||
+	    (nfhp_xlate(skb, p, NFHP_MANIP_DST, r->src, r->sport) ||
 	     reroute(skb, state)))
 		goto drop;
 	rt = skb_rtable(skb);
@@ -381,15 +383,18 @@ static unsigned int new_out(struct nfhp_net *hn, struct sk_buff *skb,
 	if (!w)
 		return NF_DROP;
 	count_packet(hn, w, NFHP_DIR_ORIG, skb, w == c);
-	return step(hn, skb, p, w, NFHP_DIR_ORIG, state, true);
+	return translate(hn, skb, p, w, NFHP_DIR_ORIG, state, NFHP_MANIP_SRC);
 }
 
-static int parse(struct nfhp_net *hn, struct sk_buff *skb,
-		 struct nfhp_pkt *p)
+/* Parse @skb into @p; 0 if it is a packet we translate. */
+static int parse_packet(struct nfhp_net *hn, struct sk_buff *skb,
+			struct nfhp_pkt *p)
 {
 	int err = nfhp_xlate_parse(skb, p);
 
-	/* Malformed packets pass untouched: the stack drops them. */
+	/* Malformed packets are counted and pass untouched: the stack drops
+	 * them.
+	 */
 	if (err == -EINVAL)
 		nfhp_stat_inc(hn, NFHP_STAT_DROP_MALFORMED);
 	return err;
@@ -410,7 +415,7 @@ static unsigned int nfhp_hook(void *priv, struct sk_buff *skb,
 	enum nfhp_dir dir;
 	bool other;
 
-	if (parse(hn, skb, &p))
+	if (parse_packet(hn, skb, &p))
 		return NF_ACCEPT;
 	c = nfhp_conn_lookup(hn, p.proto, &p.t,
 			     out ? NFHP_STAGE_OUT : NFHP_STAGE_IN, &dir, &other);
@@ -426,7 +431,8 @@ static unsigned int nfhp_hook(void *priv, struct sk_buff *skb,
 		nfhp_state_update(hn, c, dir, skb, p.l4off);
 		count_packet(hn, c, dir, skb, false);
 	}
-	return step(hn, skb, &p, c, dir, state, out);
+	return translate(hn, skb, &p, c, dir, state,
+			 out ? NFHP_MANIP_SRC : NFHP_MANIP_DST);
 }
 
 /*
@@ -443,7 +449,7 @@ static unsigned int nfhp_hook(void *priv, struct sk_buff *skb,
  *   sees the reply as the server sent it, as with nf_nat; un-DNAT of
  *   replies delivered to the router itself.
  */
-static const struct nf_hook_ops nfhp_ops[] = {
+static const struct nf_hook_ops nfhp_hook_ops[] = {
 	{
 		.hook		= nfhp_hook,
 		.pf		= NFPROTO_IPV4,
@@ -489,7 +495,8 @@ int nfhp_hooks_enable(struct nfhp_net *hn)
 	err = nf_defrag_ipv4_enable(hn->net);
 	if (err)
 		return err;
-	err = nf_register_net_hooks(hn->net, nfhp_ops, ARRAY_SIZE(nfhp_ops));
+	err = nf_register_net_hooks(hn->net, nfhp_hook_ops,
+				    ARRAY_SIZE(nfhp_hook_ops));
 	if (err)
 		goto err_hooks;
 	hn->hooks_on = true;
@@ -504,7 +511,8 @@ void nfhp_hooks_disable(struct nfhp_net *hn)
 {
 	if (!hn->hooks_on)
 		return;
-	nf_unregister_net_hooks(hn->net, nfhp_ops, ARRAY_SIZE(nfhp_ops));
+	nf_unregister_net_hooks(hn->net, nfhp_hook_ops,
+				ARRAY_SIZE(nfhp_hook_ops));
 	nf_defrag_ipv4_disable(hn->net);
 	hn->hooks_on = false;
 }

@@ -1119,7 +1119,7 @@ static int config_set_doit(struct sk_buff *skb, struct genl_info *info)
 	.cmd = (_cmd), .dumpit = (_dumpit), .flags = GENL_UNS_ADMIN_PERM, \
 }
 
-static const struct genl_ops nfhp_ops[] = {
+static const struct genl_ops nfhp_genl_ops[] = {
 	NFHP_DO(NFHP_CMD_DNAT_ADD, rule_add_doit, dnat_req_policy),
 	NFHP_DO(NFHP_CMD_DNAT_DEL, rule_del_doit, dnat_req_policy),
 	NFHP_DUMP(NFHP_CMD_DNAT_GET, rule_dumpit),
@@ -1149,8 +1149,8 @@ static struct genl_family nfhp_genl_family __ro_after_init = {
 	 * header bits, nlmsg_flags, no attributes without a policy).
 	 */
 	.module		= THIS_MODULE,
-	.ops		= nfhp_ops,
-	.n_ops		= ARRAY_SIZE(nfhp_ops),
+	.ops		= nfhp_genl_ops,
+	.n_ops		= ARRAY_SIZE(nfhp_genl_ops),
 	.mcgrps		= nfhp_mcgrps,
 	.n_mcgrps	= ARRAY_SIZE(nfhp_mcgrps),
 };

@@ -126,10 +126,11 @@ static __sum16 *l4_check(struct sk_buff *skb, u8 proto, unsigned int off)
 }
 
 static int xlate_plain(struct sk_buff *skb, const struct nfhp_pkt *p,
-		       bool src, __be32 addr, __be16 port)
+		       enum nfhp_manip_type manip, __be32 addr, __be16 port)
 {
 	unsigned int len = skb_network_offset(skb) + p->l4off +
 			   l4_min(p->proto);
+	bool src = manip == NFHP_MANIP_SRC;
 	struct iphdr *iph;
 	__be16 *ports;
 	__sum16 *check;
@@ -156,11 +157,13 @@ static int xlate_plain(struct sk_buff *skb, const struct nfhp_pkt *p,
 }
 
 static int xlate_icmp_err(struct sk_buff *skb, const struct nfhp_pkt *p,
-			  bool src, __be32 addr, __be16 port)
+			  enum nfhp_manip_type manip, __be32 addr,
+			  __be16 port)
 {
 	unsigned int noff = skb_network_offset(skb);
 	unsigned int len = skb->len - noff;
 	unsigned int need = p->il4off + 8;
+	bool src = manip == NFHP_MANIP_SRC;
 	struct icmphdr *ih;
 	struct iphdr *iph, *inner;
 	__be16 *ports, *pp;
@@ -208,12 +211,12 @@ static int xlate_icmp_err(struct sk_buff *skb, const struct nfhp_pkt *p,
 	return 0;
 }
 
-int nfhp_xlate(struct sk_buff *skb, const struct nfhp_pkt *p, bool src,
-	       __be32 addr, __be16 port)
+int nfhp_xlate(struct sk_buff *skb, const struct nfhp_pkt *p,
+	       enum nfhp_manip_type manip, __be32 addr, __be16 port)
 {
 	if (p->icmp_err)
-		return xlate_icmp_err(skb, p, src, addr, port);
-	return xlate_plain(skb, p, src, addr, port);
+		return xlate_icmp_err(skb, p, manip, addr, port);
+	return xlate_plain(skb, p, manip, addr, port);
 }
 
 /* Whether an ICMP error's checksum is right, before we recompute it. */

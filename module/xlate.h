@@ -38,13 +38,19 @@ struct nfhp_pkt {
  */
 int nfhp_xlate_parse(struct sk_buff *skb, struct nfhp_pkt *p);
 
+/* Which side of a packet a rewrite touches (nf_nat's nf_nat_manip_type). */
+enum nfhp_manip_type {
+	NFHP_MANIP_SRC,
+	NFHP_MANIP_DST,
+};
+
 /*
- * Rewrite the destination (@src false) or the source address and port of
- * the packet; for an ICMP error the outer address and, inversely, the
- * quoted packet's source (or destination) address and port.  0 or -ENOMEM.
+ * Rewrite the source or destination address and port of the packet; for
+ * an ICMP error the outer address and, inversely, the quoted packet's
+ * destination or source address and port.  0 or -ENOMEM.
  */
-int nfhp_xlate(struct sk_buff *skb, const struct nfhp_pkt *p, bool src,
-	       __be32 addr, __be16 port);
+int nfhp_xlate(struct sk_buff *skb, const struct nfhp_pkt *p,
+	       enum nfhp_manip_type manip, __be32 addr, __be16 port);
 
 /* Whether an ICMP error's own checksum is right (it is computed anew). */
 bool nfhp_xlate_icmp_csum_ok(struct sk_buff *skb, const struct nfhp_pkt *p,
