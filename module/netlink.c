@@ -268,7 +268,7 @@ static int parse_nest(struct nlattr **tb, int maxtype,
 	if (bad && (const void *)bad >= start &&
 	    (const void *)bad < start + nla_len(nest)) {
 		type = nla_type(bad);
-		extack->_msg = errs[type <= maxtype ? type : 0];
+		set_err_msg(extack, errs[type <= maxtype ? type : 0]);
 	} else if (!bad) {
 		extack->bad_attr = nest;
 	}
@@ -674,26 +674,29 @@ static struct nfhp_net *info_hn(struct genl_info *info)
 	return nfhp_pernet(genl_info_net(info));
 }
 
-static int need(struct genl_info *info, int type, const char *msg)
+/* The request's nest of kind @k, or NULL (extack set). */
+static struct nlattr *rule_nest(struct genl_info *info,
+				const struct rule_kind *k)
 {
-	if (!GENL_REQ_ATTR_CHECK(info, type))
-		return 0;
-	info->extack->_msg = msg;
-	return -EINVAL;
+	if (GENL_REQ_ATTR_CHECK(info, k->nest)) {
+		set_err_msg(info->extack, k->no_nest);
+		return NULL;
+	}
+	return info->attrs[k->nest];
 }
 
 static int rule_add_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	const struct rule_kind *k = rule_kind(info->genlhdr->cmd);
+	const struct nlattr *nest = rule_nest(info, k);
 	struct nfhp_net *hn = info_hn(info);
 	struct nfhp_rule *r;
 	struct sk_buff *msg;
 	int err;
 
-	err = need(info, k->nest, k->no_nest);
-	if (err)
-		return err;
-	r = rule_parse(k, info->attrs[k->nest], info->extack);
+	if (!nest)
+		return -EINVAL;
+	r = rule_parse(k, nest, info->extack);
 	if (IS_ERR(r))
 		return PTR_ERR(r);
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
@@ -723,10 +726,9 @@ static int rule_del_doit(struct sk_buff *skb, struct genl_info *info)
 	u32 id = 0;
 	int err;
 
-	err = need(info, k->nest, k->no_nest);
-	if (err)
-		return err;
-	nest = info->attrs[k->nest];
+	nest = rule_nest(info, k);
+	if (!nest)
+		return -EINVAL;
 	err = parse_nest(tb, k->maxtype, nest, rule_policy[k->kind],
 			 rule_errs[k->kind], info->extack);
 	if (err)
@@ -842,9 +844,9 @@ static int replace_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nfhp_net *hn = info_hn(info);
 	int err, k, bad[NFHP_RULE_KINDS];
 
-	err = need(info, NFHP_A_RULES, "replace: the NFHP_A_RULES nest is missing");
-	if (err)
-		return err;
+	if (!info->attrs[NFHP_A_RULES])
+		return MISSING(extack, NULL, NFHP_A_RULES,
+			       "replace: the NFHP_A_RULES nest is missing");
 	err = replace_walk(info, NULL, NULL, max);
 	if (err)
 		return err;
@@ -1085,10 +1087,9 @@ static int config_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nfhp_net *hn = info_hn(info);
 	int err, i;
 
-	err = need(info, NFHP_A_CONFIG,
-		   "config: the NFHP_A_CONFIG nest is missing");
-	if (err)
-		return err;
+	if (!info->attrs[NFHP_A_CONFIG])
+		return MISSING(info->extack, NULL, NFHP_A_CONFIG,
+			       "config: the NFHP_A_CONFIG nest is missing");
 	err = parse_nest(tb, NFHP_CFG_A_MAX, info->attrs[NFHP_A_CONFIG],
 			 cfg_policy, cfg_errs, info->extack);
 	if (err)
