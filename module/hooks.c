@@ -396,7 +396,7 @@ static int parse_packet(struct nfhp_net *hn, struct sk_buff *skb,
 	 * them.
 	 */
 	if (err == -EINVAL)
-		nfhp_stat_inc(hn, NFHP_STAT_DROP_MALFORMED);
+		nfhp_stat_inc(hn, NFHP_STAT_MALFORMED);
 	return err;
 }
 

@@ -276,11 +276,18 @@ enum nfhp_stats_attr {
 	NFHP_STATS_A_LOOKUP_MISS,	/* packets matching no connection */
 	NFHP_STATS_A_DROP_TABLE_FULL,
 	NFHP_STATS_A_DROP_NO_PORT,
-	NFHP_STATS_A_DROP_MALFORMED,
+	/* Too short for their headers: passed on untouched (the stack drops
+	 * them).
+	 */
+	NFHP_STATS_A_MALFORMED,
 	NFHP_STATS_A_CLASH,		/* lost a creation race to another CPU */
 	__NFHP_STATS_A_MAX
 };
 #define NFHP_STATS_A_MAX (__NFHP_STATS_A_MAX - 1)
+/* The old name of NFHP_STATS_A_MALFORMED: these packets are not dropped
+ * here.  Kept for one release.
+ */
+#define NFHP_STATS_A_DROP_MALFORMED	NFHP_STATS_A_MALFORMED
 
 /* Settings, in NFHP_A_CONFIG.  All u32; timeouts in seconds. */
 enum nfhp_cfg_attr {
