@@ -2,6 +2,18 @@
 /*
  * nf_hairpin: port forwards with working NAT loopback.  Shared definitions:
  * the per-namespace state every part of the module hangs its data off.
+ *
+ * Each .c has its own .h; a file calls only the ones below it:
+ *
+ *   main.c     module and per-namespace init and exit, in order (its
+ *              header is this one, which every file includes)
+ *   netlink.c  the generic netlink family: every message built or parsed;
+ *              takes hn->lock, registers the hooks with the first rule
+ *   hooks.c    the netfilter hooks: the packet path
+ *   state.c    connection state and timeouts
+ *   xlate.c    header parsing and rewriting, checksums
+ *   conn.c     the connection table: lookup, insert, GC, walk, events
+ *   rules.c    the DNAT and SNAT rule sets: lookup, prepare, publish
  */
 #ifndef _NF_HAIRPIN_H
 #define _NF_HAIRPIN_H
