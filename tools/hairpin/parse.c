@@ -33,7 +33,7 @@ const char *const hp_stats_names[NFHP_STATS_A_MAX + 1] = {
 	[NFHP_STATS_A_LOOKUP_MISS]	= "lookup_miss",
 	[NFHP_STATS_A_DROP_TABLE_FULL]	= "drop_table_full",
 	[NFHP_STATS_A_DROP_NO_PORT]	= "drop_no_port",
-	[NFHP_STATS_A_DROP_MALFORMED]	= "drop_malformed",
+	[NFHP_STATS_A_MALFORMED]	= "malformed",
 	[NFHP_STATS_A_CLASH]		= "clash",
 };
 

@@ -1473,6 +1473,23 @@ static void test_print(void)
 	   "stats: name value lines");
 	free(s);
 
+	/* Malformed packets are counted and let through, not dropped. */
+	memset(&st, 0, sizeof(st));
+	st.set[NFHP_STATS_A_MALFORMED] = true;
+	st.val[NFHP_STATS_A_MALFORMED] = 3;
+	t = hp_tbl_new(false, true);
+	hp_print_stats(t, &st);
+	s = capture_tbl(t);
+	diag(ok(s && !strcmp(s, "malformed  3\n"),
+		"stats: the malformed counter by its honest name"), s);
+	free(s);
+	t = hp_tbl_new(true, true);
+	hp_print_stats(t, &st);
+	s = capture_tbl(t);
+	diag(ok(s && !strcmp(s, "{\"malformed\":3}\n"),
+		"stats -j: key malformed, no drop_malformed"), s);
+	free(s);
+
 	cfg.set[NFHP_CFG_A_TCP_ESTABLISHED] = cfg.set[NFHP_CFG_A_UDP] = true;
 	cfg.val[NFHP_CFG_A_TCP_ESTABLISHED] = 7440;
 	cfg.val[NFHP_CFG_A_UDP] = 300;
