@@ -448,7 +448,7 @@ out:
  * nfhp_conn_kill - unhash and free a connection
  * @hn:		its namespace
  * @c:		the connection, found under RCU; a dead one is left alone
- * @event:	send NFHP_CMD_CONN_DESTROY
+ * @event:	tell the notifier (NFHP_CONN_EV_DESTROY)
  */
 void nfhp_conn_kill(struct nfhp_net *hn, struct nfhp_conn *c, bool event)
 {

@@ -135,7 +135,7 @@ void nfhp_conn_free(struct nfhp_net *hn, struct nfhp_conn *c);
 int nfhp_conn_insert(struct nfhp_net *hn, struct nfhp_conn *c,
 		     struct nfhp_conn **winner);
 void nfhp_conn_kill(struct nfhp_net *hn, struct nfhp_conn *c, bool event);
-/* Kill every connection (NFHP_CMD_CONN_FLUSH); how many there are. */
+/* Kill every connection; how many there are; the flush generation. */
 void nfhp_conn_flush(struct nfhp_net *hn);
 u32 nfhp_conn_count(struct nfhp_net *hn);
 u32 nfhp_conn_gen(struct nfhp_net *hn);

@@ -21,9 +21,10 @@
  * call_rcu(), its per-CPU counters with it.
  *
  * Rule ids are per namespace and per kind, increasing; a deleted id is not
- * reused.  The set carries the last id given out of each kind.  NFHP_CMD_REPLACE numbers the new rules from 1 in message order
- * (a restored configuration gets the ids it would have in a fresh
- * namespace); NFHP_CMD_FLUSH keeps counting.
+ * reused: each set carries the last id given out of each kind.
+ * NFHP_CMD_REPLACE numbers the new rules from 1 in message order (a
+ * restored configuration gets the ids it would have in a fresh namespace);
+ * NFHP_CMD_FLUSH keeps counting.
  *
  * DNAT lookup does not depend on the number of rules: each set has a hash
  * table keyed on (proto, dst, dport), dst 0 for NFHP_DNAT_F_LOCAL rules.
