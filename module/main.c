@@ -11,6 +11,7 @@
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/netdevice.h>
+#include <linux/sizes.h>
 #include <linux/nf_hairpin.h>
 
 #include "nf_hairpin.h"
@@ -23,11 +24,13 @@ unsigned int nfhp_net_id __read_mostly;
 
 /*
  * Default connection limit: one entry per 16 KiB of RAM, as nf_conntrack
- * scales nf_conntrack_max, clamped to [4096, 1048576].
+ * scales nf_conntrack_max, clamped to [4096, 1048576].  Not a shift by
+ * 14 - PAGE_SHIFT, negative with 64 KiB pages; mult_frac() divides before
+ * it multiplies, as RAM in bytes may not fit an unsigned long (32-bit).
  */
 static u32 nfhp_conn_max_default(void)
 {
-	unsigned long n = totalram_pages() >> (14 - PAGE_SHIFT);
+	unsigned long n = mult_frac(totalram_pages(), PAGE_SIZE, SZ_16K);
 
 	return clamp_t(unsigned long, n, 4096, 1 << 20);
 }

@@ -82,13 +82,25 @@ struct nfhp_net {
 	bool			hooks_on;
 };
 
+/*
+ * Counters (these and the rules' in rules.h) are bumped in every context
+ * the hooks run in: softirq, and process context with preemption enabled
+ * (LOCAL_OUT, POSTROUTING of local sockets).  get_cpu_ptr() keeps the
+ * writer on the CPU whose counters it writes.  On 32-bit the _irqsave
+ * section also keeps a softirq on that CPU out of the seqcount write
+ * section it would nest in (a torn 64-bit add, readers not told to
+ * retry); on 64-bit it is empty: a u64_stats_t is a local64_t, bumped in
+ * one instruction.
+ */
 static inline void nfhp_stat_inc(struct nfhp_net *hn, enum nfhp_stat s)
 {
-	struct nfhp_stats *st = this_cpu_ptr(hn->stats);
+	struct nfhp_stats *st = get_cpu_ptr(hn->stats);
+	unsigned long flags;
 
-	u64_stats_update_begin(&st->syncp);
+	flags = u64_stats_update_begin_irqsave(&st->syncp);
 	u64_stats_inc(&st->cnt[s]);
-	u64_stats_update_end(&st->syncp);
+	u64_stats_update_end_irqrestore(&st->syncp, flags);
+	put_cpu_ptr(hn->stats);
 }
 
 extern unsigned int nfhp_net_id;

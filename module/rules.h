@@ -116,17 +116,20 @@ const struct nfhp_snat_rule *
 nfhp_snat_lookup(struct nfhp_net *hn, u8 proto, __be32 saddr, __be32 daddr,
 		 __be16 dport, const struct net_device *out);
 
+/* Any context the hooks run in: see nfhp_stat_inc(). */
 static inline void nfhp_rstats_add(struct nfhp_rstats __percpu *stats,
 				   unsigned int bytes, bool new_conn)
 {
-	struct nfhp_rstats *s = this_cpu_ptr(stats);
+	struct nfhp_rstats *s = get_cpu_ptr(stats);
+	unsigned long flags;
 
-	u64_stats_update_begin(&s->syncp);
+	flags = u64_stats_update_begin_irqsave(&s->syncp);
 	u64_stats_inc(&s->packets);
 	u64_stats_add(&s->bytes, bytes);
 	if (new_conn)
 		u64_stats_inc(&s->conns);
-	u64_stats_update_end(&s->syncp);
+	u64_stats_update_end_irqrestore(&s->syncp, flags);
+	put_cpu_ptr(stats);
 }
 
 void nfhp_rstats_read(struct nfhp_rstats __percpu *stats,
