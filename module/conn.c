@@ -31,6 +31,7 @@
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/netdevice.h>
+#include <linux/sched/mm.h>
 #include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -343,13 +344,17 @@ static void notify(struct nfhp_net *hn, const struct nfhp_conn *c,
 struct nfhp_conn *nfhp_conn_alloc(struct nfhp_net *hn)
 {
 	struct nfhp_conn_table *ct = hn->conns;
+	struct mem_cgroup *old;
 	struct nfhp_conn *c;
 
 	if (atomic_inc_return(&ct->count) > READ_ONCE(hn->cfg.conn_max)) {
 		atomic_dec(&ct->count);
 		return ERR_PTR(-ENOSPC);
 	}
+	/* Charged to whoever made the namespace (main.c), in any context. */
+	old = set_active_memcg(hn->memcg);
 	c = kmem_cache_zalloc(nfhp_conn_cache, GFP_ATOMIC);
+	set_active_memcg(old);
 	if (!c) {
 		atomic_dec(&ct->count);
 		return ERR_PTR(-ENOMEM);
@@ -675,12 +680,12 @@ int nfhp_conn_table_alloc(struct nfhp_net *hn)
 	size = clamp_t(u32, READ_ONCE(hn->cfg.conn_max) / 4, 1024, 1 << 18);
 	size = roundup_pow_of_two(size);
 	ct->locks = kvmalloc_array(NFHP_CONN_LOCKS, sizeof(*ct->locks),
-				   GFP_KERNEL);
+				   GFP_KERNEL_ACCOUNT);
 	if (!ct->locks)
 		return -ENOMEM;
 	for (i = 0; i < NFHP_CONN_LOCKS; i++)
 		spin_lock_init(&ct->locks[i]);
-	ct->buckets = kvcalloc(size, sizeof(*ct->buckets), GFP_KERNEL);
+	ct->buckets = kvcalloc(size, sizeof(*ct->buckets), GFP_KERNEL_ACCOUNT);
 	if (!ct->buckets) {
 		kvfree(ct->locks);
 		ct->locks = NULL;
@@ -692,7 +697,7 @@ int nfhp_conn_table_alloc(struct nfhp_net *hn)
 
 int nfhp_conn_net_init(struct nfhp_net *hn)
 {
-	struct nfhp_conn_table *ct = kzalloc(sizeof(*ct), GFP_KERNEL);
+	struct nfhp_conn_table *ct = kzalloc(sizeof(*ct), GFP_KERNEL_ACCOUNT);
 
 	if (!ct)
 		return -ENOMEM;
@@ -732,7 +737,8 @@ int nfhp_conn_init(void)
 {
 	get_random_bytes(&nfhp_conn_key, sizeof(nfhp_conn_key));
 	nfhp_conn_cache = kmem_cache_create("nfhp_conn", sizeof(struct nfhp_conn),
-					    0, SLAB_HWCACHE_ALIGN, NULL);
+					    0, SLAB_HWCACHE_ALIGN | SLAB_ACCOUNT,
+					    NULL);
 	if (!nfhp_conn_cache)
 		return -ENOMEM;
 	return 0;

@@ -9,6 +9,7 @@
  */
 #include <linux/module.h>
 #include <linux/kernel.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/netdevice.h>
 #include <linux/sizes.h>
@@ -35,6 +36,33 @@ static u32 nfhp_conn_max_default(void)
 	return clamp_t(unsigned long, n, 4096, 1 << 20);
 }
 
+/*
+ * A new namespace starts with the initial namespace's settings, which are
+ * also its ceiling unless the host's admin raises them (netlink.c): a user
+ * who owns a user and network namespace cannot make the kernel keep more
+ * connections, or keep them longer, than the host's admin allows.
+ */
+static void nfhp_cfg_init(struct nfhp_net *hn)
+{
+	struct nfhp_net *host = nfhp_pernet(&init_net);
+
+	if (hn == host) {
+		hn->cfg = (struct nfhp_cfg) {
+			.tcp_established = 7440 * HZ,	/* RFC 5382 REQ-5 */
+			.tcp_transitory	 = 240 * HZ,	/* RFC 5382: 4 minutes */
+			.tcp_time_wait	 = 120 * HZ,	/* 2 MSL */
+			.udp		 = 300 * HZ,	/* RFC 4787 REQ-5 */
+			.icmp		 = 60 * HZ,	/* RFC 5508 REQ-1 */
+			.conn_max	 = nfhp_conn_max_default(),
+			.rules_max	 = 65536,
+		};
+		return;
+	}
+	mutex_lock(&host->lock);
+	hn->cfg = host->cfg;
+	mutex_unlock(&host->lock);
+}
+
 static int __net_init nfhp_net_init(struct net *net)
 {
 	struct nfhp_net *hn = nfhp_pernet(net);
@@ -42,18 +70,20 @@ static int __net_init nfhp_net_init(struct net *net)
 
 	hn->net = net;
 	mutex_init(&hn->lock);
-	hn->cfg = (struct nfhp_cfg) {
-		.tcp_established = 7440 * HZ,	/* RFC 5382 REQ-5 */
-		.tcp_transitory	 = 240 * HZ,	/* RFC 5382: 4 minutes */
-		.tcp_time_wait	 = 120 * HZ,	/* 2 MSL */
-		.udp		 = 300 * HZ,	/* RFC 4787 REQ-5 */
-		.icmp		 = 60 * HZ,	/* RFC 5508 REQ-1 */
-		.conn_max	 = nfhp_conn_max_default(),
-		.rules_max	 = 65536,
-	};
-	hn->stats = netdev_alloc_pcpu_stats(struct nfhp_stats);
-	if (!hn->stats)
-		return -ENOMEM;
+	nfhp_cfg_init(hn);
+	/*
+	 * Whoever creates the namespace (current: unshare(), clone() or, for
+	 * the namespaces that exist at load, modprobe) pays for it: its rules
+	 * and tables are allocated with __GFP_ACCOUNT in its admin's
+	 * requests, its connections in softirq under set_active_memcg().
+	 */
+	hn->memcg = get_mem_cgroup_from_mm(current->mm);
+	hn->stats = __netdev_alloc_pcpu_stats(struct nfhp_stats,
+					      GFP_KERNEL_ACCOUNT);
+	if (!hn->stats) {
+		err = -ENOMEM;
+		goto err_stats;
+	}
 	err = nfhp_conn_net_init(hn);
 	if (err)
 		goto err_conn;
@@ -63,6 +93,8 @@ static int __net_init nfhp_net_init(struct net *net)
 
 err_conn:
 	free_percpu(hn->stats);
+err_stats:
+	mem_cgroup_put(hn->memcg);
 	return err;
 }
 
@@ -75,6 +107,7 @@ static void __net_exit nfhp_net_exit(struct net *net)
 	nfhp_conn_net_exit(hn);		/* GC stopped, connections reaped */
 	nfhp_rules_net_exit(hn);	/* after the connections that hold them */
 	free_percpu(hn->stats);
+	mem_cgroup_put(hn->memcg);
 	mutex_destroy(&hn->lock);
 }
 

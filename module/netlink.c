@@ -7,7 +7,10 @@
  * ------
  * - Every command, the read-only ones included, needs CAP_NET_ADMIN in the
  *   user namespace owning the network namespace (GENL_UNS_ADMIN_PERM) and
- *   acts on the namespace of the sending socket (.netnsok).
+ *   acts on the namespace of the sending socket (.netnsok); so does joining
+ *   the events group (GENL_MCAST_CAP_NET_ADMIN).  Settings above the initial
+ *   namespace's need CAP_NET_ADMIN over the initial user namespace
+ *   (cfg_check_ceiling()).
  * - Strict validation for every command (.resv_start_op left at 0, so it
  *   covers command 1 on): unknown attributes, wrong lengths, missing
  *   NLA_F_NESTED, unknown flag bits, reserved genl header bits and
@@ -1081,6 +1084,63 @@ static int config_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return reply_with(info, NFHP_CMD_CONFIG_GET, config_fill);
 }
 
+/* Setting @type of @cfg in its attribute's unit (seconds, or a count). */
+static u32 cfg_get(const struct nfhp_cfg *cfg, int type)
+{
+	switch (type) {
+	case NFHP_CFG_A_CONN_MAX:
+		return READ_ONCE(cfg->conn_max);
+	case NFHP_CFG_A_RULES_MAX:
+		return READ_ONCE(cfg->rules_max);
+	default:
+		return READ_ONCE(*(const unsigned long *)((const void *)cfg +
+							   cfg_timeouts[type])) / HZ;
+	}
+}
+
+#define ABOVE_HOST(name)						\
+	"config " name ": above the initial namespace's value; raising it "	\
+	"needs CAP_NET_ADMIN in the initial user namespace"
+
+static const char * const cfg_host_errs[NFHP_CFG_A_MAX + 1] = {
+	[NFHP_CFG_A_TCP_ESTABLISHED]	= ABOVE_HOST("tcp-established"),
+	[NFHP_CFG_A_TCP_TRANSITORY]	= ABOVE_HOST("tcp-transitory"),
+	[NFHP_CFG_A_TCP_TIME_WAIT]	= ABOVE_HOST("tcp-time-wait"),
+	[NFHP_CFG_A_UDP]		= ABOVE_HOST("udp"),
+	[NFHP_CFG_A_ICMP]		= ABOVE_HOST("icmp"),
+	[NFHP_CFG_A_CONN_MAX]		= ABOVE_HOST("conn-max"),
+	[NFHP_CFG_A_RULES_MAX]		= ABOVE_HOST("rules-max"),
+};
+
+/*
+ * The initial namespace's settings are every other namespace's ceiling (a
+ * new one starts with them, main.c): lowering a limit or a timeout is the
+ * namespace admin's business, raising one above the host's takes
+ * CAP_NET_ADMIN over the initial user namespace, as nf_conntrack_max is
+ * read-only outside it.  Otherwise any local user, admin of a user and
+ * network namespace of its own, could make the kernel keep millions of
+ * connections, or keep them for weeks.
+ */
+static int cfg_check_ceiling(struct sk_buff *skb, struct nlattr **tb,
+			     struct nfhp_net *hn,
+			     struct netlink_ext_ack *extack)
+{
+	const struct nfhp_cfg *host = &nfhp_pernet(&init_net)->cfg;
+	int i;
+
+	if (net_eq(hn->net, &init_net) || netlink_capable(skb, CAP_NET_ADMIN))
+		return 0;
+	for (i = NFHP_CFG_A_UNSPEC + 1; i <= NFHP_CFG_A_MAX; i++) {
+		if (!tb[i] || nla_get_u32(tb[i]) <= cfg_get(host, i))
+			continue;
+		NL_SET_BAD_ATTR(extack, tb[i]);
+		set_err_msg(extack, cfg_host_errs[i] ?:
+			    ABOVE_HOST("setting"));
+		return -EPERM;
+	}
+	return 0;
+}
+
 static int config_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *tb[NFHP_CFG_A_MAX + 1];
@@ -1092,6 +1152,9 @@ static int config_set_doit(struct sk_buff *skb, struct genl_info *info)
 			       "config: the NFHP_A_CONFIG nest is missing");
 	err = parse_nest(tb, NFHP_CFG_A_MAX, info->attrs[NFHP_A_CONFIG],
 			 cfg_policy, cfg_errs, info->extack);
+	if (err)
+		return err;
+	err = cfg_check_ceiling(skb, tb, hn, info->extack);
 	if (err)
 		return err;
 	mutex_lock(&hn->lock);
@@ -1136,8 +1199,21 @@ static const struct genl_ops nfhp_genl_ops[] = {
 	NFHP_DO(NFHP_CMD_CONFIG_SET, config_set_doit, config_req_policy),
 };
 
+/*
+ * The events tell who talks to whom, internal addresses included: only for
+ * those who may read the connection table (CAP_NET_ADMIN over the
+ * namespace, as every command).  Without the flag, generic netlink lets
+ * anyone join a group.  The flag came with 6.7 and its stable backports
+ * (Debian 12's 6.1 has it); a kernel without it would leak the events.
+ */
+#ifndef GENL_MCAST_CAP_NET_ADMIN
+#error "nf_hairpin needs GENL_MCAST_CAP_NET_ADMIN (Linux 6.7, or a 6.1.y with its backport)"
+#endif
 static const struct genl_multicast_group nfhp_mcgrps[] = {
-	[NFHP_MCGRP_EVENTS_IDX] = { .name = NFHP_MCGRP_EVENTS },
+	[NFHP_MCGRP_EVENTS_IDX] = {
+		.name	= NFHP_MCGRP_EVENTS,
+		.flags	= GENL_MCAST_CAP_NET_ADMIN,
+	},
 };
 
 static struct genl_family nfhp_genl_family __ro_after_init = {

@@ -28,6 +28,7 @@
 #define NFHP_VERSION_STR	NFHP_VERSION
 
 struct nfhp_conn_table;
+struct mem_cgroup;
 
 /**
  * struct nfhp_cfg - settings, changed under nfhp_net.lock, read locklessly
@@ -72,6 +73,8 @@ struct nfhp_stats {
 struct nfhp_net {
 	struct net		*net;
 	struct mutex		lock;
+	/* who made the namespace: charged for what its packets allocate */
+	struct mem_cgroup	*memcg;
 	struct nfhp_cfg		cfg;
 	struct nfhp_stats __percpu *stats;
 	/* rules.c: the published rule set */

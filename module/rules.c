@@ -104,10 +104,12 @@ struct nfhp_rule *nfhp_rule_alloc(enum nfhp_rule_kind kind)
 
 	r = kzalloc(kind == NFHP_RULE_DNAT ? sizeof(struct nfhp_dnat_rule) :
 					     sizeof(struct nfhp_snat_rule),
-		    GFP_KERNEL);
+		    GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return NULL;
-	r->stats = netdev_alloc_pcpu_stats(struct nfhp_rstats);
+	/* Charged to the namespace admin who adds it, as the rule set is. */
+	r->stats = __netdev_alloc_pcpu_stats(struct nfhp_rstats,
+					     GFP_KERNEL_ACCOUNT);
 	if (!r->stats) {
 		kfree(r);
 		return NULL;

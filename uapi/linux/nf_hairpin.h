@@ -8,6 +8,16 @@
  * CAP_NET_ADMIN in the user namespace owning it.  Rejections carry an extack
  * message naming the attribute at fault; a rejected request changes nothing.
  *
+ * Permissions: every command, the read-only ones included, and joining
+ * NFHP_MCGRP_EVENTS need CAP_NET_ADMIN in the user namespace owning the
+ * network namespace (the connection table and the events tell who talks to
+ * whom).  A new namespace starts with the initial namespace's settings
+ * (NFHP_CMD_CONFIG_*), and they are its ceiling: setting a limit or a
+ * timeout above the initial namespace's value needs CAP_NET_ADMIN in the
+ * initial user namespace (-EPERM otherwise), lowering one does not.  What a
+ * namespace's rules and connections allocate is charged to the memory
+ * cgroup of the process that created the namespace.
+ *
  * Byte order: addresses (__be32) and ports (__be16) in network byte order,
  * everything else in host order.  u64 values are padded with the family's
  * *_A_PAD attribute.
@@ -96,7 +106,10 @@
  *    NFHP_A_STATS: NLA_NESTED: NFHP_STATS_A_* (u64)
  *
  * NFHP_CMD_CONFIG_GET, NFHP_CMD_CONFIG_SET: timeouts (seconds,
- *    1..INT_MAX/HZ) and limits (CONN_MAX >= 1, RULES_MAX 1..1048576).  SET takes any subset; GET answers with all of them.
+ *    1..INT_MAX/HZ) and limits (CONN_MAX >= 1, RULES_MAX 1..1048576).  SET
+ *    takes any subset, and outside the initial namespace none above the
+ *    initial namespace's values without CAP_NET_ADMIN there (see
+ *    Permissions); GET answers with all of them.
  *
  *    NFHP_A_CONFIG: NLA_NESTED: NFHP_CFG_A_* (u32)
  *
