@@ -293,13 +293,13 @@ static int open_family(struct conv *cv, struct family *f)
 /* What went wrong, in one line. */
 void hp_nl_report(FILE *f, int err, const char *ext)
 {
-	const char *sep = ext && ext[0] ? ": " : "";
-
 	ext = ext ? ext : "";
-	if (err == EPERM || err == EACCES)
-		fprintf(f, "hairpin: %s%s%s: nf_hairpin needs CAP_NET_ADMIN "
-			"(run as root)\n", strerror(err), sep,
-			ext);
+	/* The kernel says why when it is not the command's permission. */
+	if ((err == EPERM || err == EACCES) && ext[0])
+		fprintf(f, "hairpin: %s: %s\n", strerror(err), ext);
+	else if (err == EPERM || err == EACCES)
+		fprintf(f, "hairpin: %s: nf_hairpin needs CAP_NET_ADMIN "
+			"(run as root)\n", strerror(err));
 	else if (err == EINTR)
 		fprintf(f, "hairpin: dump interrupted, try again\n");
 	else if (ext[0])

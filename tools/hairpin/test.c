@@ -1041,12 +1041,15 @@ static void test_nl(void)
 	hp_nl_report(f, EEXIST, "DNAT rule exists");
 	hp_nl_report(f, ENOENT, "");
 	hp_nl_report(f, EPERM, NULL);
+	hp_nl_report(f, EPERM, "config conn-max: above the initial namespace's value");
 	hp_nl_report(f, EINTR, NULL);
 	fclose(f);
 	diag(ok(!strcmp(out, "hairpin: kernel: DNAT rule exists (File exists)\n"
 			"hairpin: kernel: No such file or directory\n"
 			"hairpin: Operation not permitted: nf_hairpin needs "
 			"CAP_NET_ADMIN (run as root)\n"
+			"hairpin: Operation not permitted: config conn-max: "
+			"above the initial namespace's value\n"
 			"hairpin: dump interrupted, try again\n"),
 		"kernel refusals: extack message and strerror"), out);
 	free(out);
