@@ -449,13 +449,11 @@ out:
 	return 0;
 }
 
-/**
- * nfhp_conn_kill - unhash and free a connection
- * @hn:		its namespace
- * @c:		the connection, found under RCU; a dead one is left alone
- * @event:	tell the notifier (NFHP_CONN_EV_DESTROY)
+/* Unhash and free @c unless it is dead already or, checked under its
+ * locks, @may_go (if any) says no; whether it went.
  */
-void nfhp_conn_kill(struct nfhp_net *hn, struct nfhp_conn *c, bool event)
+static bool conn_kill(struct nfhp_net *hn, struct nfhp_conn *c, bool event,
+		      bool (*may_go)(const struct nfhp_conn *c))
 {
 	struct nfhp_conn_table *ct = hn->conns;
 	struct conn_locks l;
@@ -466,9 +464,9 @@ void nfhp_conn_kill(struct nfhp_net *hn, struct nfhp_conn *c, bool event)
 			 "removal outside an RCU read-side section");
 	n = conn_hashes(hn, c, h);
 	locks_take(ct, h, n, &l);
-	if (hlist_unhashed(&c->th[0].hnode)) {
+	if (hlist_unhashed(&c->th[0].hnode) || (may_go && !may_go(c))) {
 		locks_release(ct, &l);
-		return;
+		return false;
 	}
 	hlist_del_init_rcu(&c->th[0].hnode);
 	hlist_del_init_rcu(&c->th[1].hnode);
@@ -484,6 +482,81 @@ void nfhp_conn_kill(struct nfhp_net *hn, struct nfhp_conn *c, bool event)
 	 */
 	conn_put_rules(c);
 	call_rcu(&c->rcu, conn_free_rcu);
+	return true;
+}
+
+/**
+ * nfhp_conn_kill - unhash and free a connection
+ * @hn:		its namespace
+ * @c:		the connection, found under RCU; a dead one is left alone
+ * @event:	tell the notifier (NFHP_CONN_EV_DESTROY)
+ */
+void nfhp_conn_kill(struct nfhp_net *hn, struct nfhp_conn *c, bool event)
+{
+	conn_kill(hn, c, event, NULL);
+}
+
+/*
+ * Early eviction, bounded: at most NFHP_EVICT_NODES nodes in at most
+ * NFHP_EVICT_BUCKETS_MAX buckets from the new tuple's per new connection.
+ *
+ * nf_conntrack's early_drop() looks at up to 8 buckets from the new
+ * tuple's and drops the first unassured entry of the first bucket that has
+ * one.  Chains grow at their head, so that is the newest candidate there:
+ * often a legitimate connection a moment old, whose SYN/ACK is on its way,
+ * while a flood's older entries stay.  Here every node is looked at (ORIG,
+ * REPLY and POST: each connection is hashed two or three times, so twice
+ * the candidates per bucket), all of NFHP_EVICT_BUCKETS buckets, and the
+ * candidate closest to its deadline goes, i.e. the oldest of its kind, or
+ * one that has expired and awaits the GC.  In a sparse table (conn_max
+ * small, 1024 buckets at least) 8 buckets often hold nothing at all: the
+ * scan goes on, up to NFHP_EVICT_BUCKETS_MAX, until it has a candidate.
+ * And the victim is checked again under its buckets' locks, so one that
+ * got its reply meanwhile stays.
+ */
+#define NFHP_EVICT_BUCKETS	8
+#define NFHP_EVICT_BUCKETS_MAX	64
+#define NFHP_EVICT_NODES	256
+
+bool nfhp_conn_evict(struct nfhp_net *hn, u8 proto, const struct nfhp_tuple *t,
+		     bool (*may_evict)(const struct nfhp_conn *c))
+{
+	struct nfhp_conn_table *ct = hn->conns;
+	struct nfhp_conn *victim = NULL;
+	unsigned int i, nodes = 0;
+	u32 b = conn_hash(hn, proto, t);
+	u32 now = (u32)jiffies;
+	s32 left, oldest = 0;
+
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(),
+			 "eviction outside an RCU read-side section");
+	for (i = 0; i < NFHP_EVICT_BUCKETS_MAX; i++) {
+		struct hlist_node *n;
+
+		if (i >= NFHP_EVICT_BUCKETS && victim)
+			break;
+		conn_for_each_rcu(n, &ct->buckets[(b + i) & ct->hmask]) {
+			struct nfhp_conn *c = nfhp_conn_of(n);
+
+			if (++nodes > NFHP_EVICT_NODES)
+				goto done;
+			if (!may_evict(c))
+				continue;
+			left = (s32)(READ_ONCE(c->timeout) - now);
+			if (!victim || left < oldest) {
+				victim = c;
+				oldest = left;
+			}
+		}
+	}
+done:
+	if (!victim)
+		return false;
+	/* Under the locks, @may_evict once more: it may have got its reply. */
+	if (!conn_kill(hn, victim, true, may_evict))
+		return false;
+	nfhp_stat_inc(hn, NFHP_STAT_EVICTED);
+	return true;
 }
 
 static bool conn_expired(const struct nfhp_conn *c)

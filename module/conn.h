@@ -60,7 +60,7 @@ struct nfhp_thash {
 #define NFHP_CONN_F_UAPI	0x1fU
 
 /**
- * struct nfhp_conn - one translated connection (120 bytes on 64 bit)
+ * struct nfhp_conn - one translated connection (128 bytes on 64 bit)
  * @th:		ORIG and REPLY tuples and their hash nodes
  * @post:	the POST hash node (tuple derived: REPLY src/sport -> ORIG
  *		src/sport); hashed only with NFHP_CONN_F_DNAT and _SNAT
@@ -71,6 +71,9 @@ struct nfhp_thash {
  * @flags:	NFHP_CONN_F_*: immutable after insertion but for
  *		NFHP_CONN_F_REPLIED, which only ever gets set
  * @timeout:	expiry, in jiffies (32 bit, as nf_conntrack)
+ * @seq_end:	TCP, per direction: the highest sequence end seen
+ *		(seq + len + SYN + FIN) of an in-window segment (state.c);
+ *		REPLY's is known from the SYN/ACK on
  * @dnat:	the DNAT rule that made it, referenced, or NULL
  * @snat:	the SNAT rule that made it, referenced, or NULL
  * @rcu:	freed through RCU after it has been unhashed
@@ -89,6 +92,7 @@ struct nfhp_conn {
 	u8			state;
 	u8			flags;
 	u32			timeout;
+	u32			seq_end[2];
 	const struct nfhp_dnat_rule *dnat;
 	const struct nfhp_snat_rule *snat;
 	struct rcu_head		rcu;
@@ -135,6 +139,13 @@ void nfhp_conn_free(struct nfhp_net *hn, struct nfhp_conn *c);
 int nfhp_conn_insert(struct nfhp_net *hn, struct nfhp_conn *c,
 		     struct nfhp_conn **winner);
 void nfhp_conn_kill(struct nfhp_net *hn, struct nfhp_conn *c, bool event);
+/*
+ * Make room in a full table for a connection of tuple @t: kill the oldest
+ * connection that @may_evict allows near @t's bucket.  Under RCU, BHs off
+ * or not.  Whether one went.
+ */
+bool nfhp_conn_evict(struct nfhp_net *hn, u8 proto, const struct nfhp_tuple *t,
+		     bool (*may_evict)(const struct nfhp_conn *c));
 /* Kill every connection; how many there are; the flush generation. */
 void nfhp_conn_flush(struct nfhp_net *hn);
 u32 nfhp_conn_count(struct nfhp_net *hn);

@@ -31,9 +31,21 @@
  * is on-link on (a route to the client without a gateway, through the same
  * interface).  A client on another network keeps its address.
  *
- * A connection can be created by a packet the filter table then drops; it
- * expires after the transitory timeout.  nf_conntrack, if loaded, is
- * neither needed nor touched: we never look at skb->_nfct.
+ * A connection can be created by a packet the filter table then drops.
+ * nf_conntrack creates its entry at PREROUTING too but inserts it only at
+ * the end of the path (confirmation), so a dropped packet leaves nothing.
+ * We do not: a port forward's connection is created, translated and routed
+ * at PREROUTING, before the filter, because its REPLY tuple (the SNAT
+ * choice, the port picked when the client's is taken) must be fixed and
+ * unique in the table before the packet leaves, and a second, unconfirmed
+ * stage would need a per-skb reference (conntrack's skb->_nfct) we do not
+ * have.  What a dropped packet leaves behind is bounded instead: it never
+ * gets a reply, so it lives udp_unreplied (30 s) or tcp_syn (120 s), not
+ * udp or tcp_established, and a full table evicts it for a new connection
+ * (nfhp_conn_evict()).  An attacker's spoofed packets therefore cost at
+ * most the table's unreplied part and never an established connection.
+ * nf_conntrack, if loaded, is neither needed nor touched: we never look at
+ * skb->_nfct.
  */
 #include <linux/icmp.h>
 #include <linux/ip.h>
@@ -243,16 +255,26 @@ static struct nfhp_conn *conn_add(struct nfhp_net *hn, struct nfhp_conn *c)
 	return NULL;
 }
 
-static struct nfhp_conn *conn_new(struct nfhp_net *hn, u8 proto)
+/*
+ * A new connection for packet @p.  In a full table it takes the place of
+ * the oldest connection near its bucket that never got a reply or never
+ * got established (conn.c, nfhp_conn_evict()); only if there is none is
+ * the packet dropped.
+ */
+static struct nfhp_conn *conn_new(struct nfhp_net *hn,
+				  const struct nfhp_pkt *p)
 {
 	struct nfhp_conn *c = nfhp_conn_alloc(hn);
 
+	if (IS_ERR(c) && PTR_ERR(c) == -ENOSPC &&
+	    nfhp_conn_evict(hn, p->proto, &p->t, nfhp_state_unconfirmed))
+		c = nfhp_conn_alloc(hn);
 	if (IS_ERR(c)) {
 		if (PTR_ERR(c) == -ENOSPC)
 			nfhp_stat_inc(hn, NFHP_STAT_DROP_TABLE_FULL);
 		return NULL;
 	}
-	c->proto = proto;
+	c->proto = p->proto;
 	return c;
 }
 
@@ -290,7 +312,7 @@ static unsigned int new_in(struct nfhp_net *hn, struct sk_buff *skb,
 	}
 	if (!nfhp_state_new_ok(p->proto, skb, p->l4off))
 		return NF_ACCEPT;
-	c = conn_new(hn, p->proto);
+	c = conn_new(hn, p);
 	if (!c)
 		return NF_DROP;
 	if (!nfhp_rule_get(&dr->core)) {	/* being deleted right now */
@@ -325,7 +347,7 @@ static unsigned int new_in(struct nfhp_net *hn, struct sk_buff *skb,
 		nfhp_conn_free(hn, c);	/* a rule to itself: nothing to do */
 		return NF_ACCEPT;
 	}
-	nfhp_state_start(hn, c);
+	nfhp_state_start(hn, c, skb, p->l4off);
 	w = conn_add(hn, c);
 	if (!w)
 		return NF_DROP;
@@ -361,7 +383,7 @@ static unsigned int new_out(struct nfhp_net *hn, struct sk_buff *skb,
 		return NF_DROP;		/* as MASQUERADE without an address */
 	if (addr == p->t.src)
 		return NF_ACCEPT;
-	c = conn_new(hn, p->proto);
+	c = conn_new(hn, p);
 	if (!c)
 		return NF_DROP;
 	if (!nfhp_rule_get(&sr->core)) {
@@ -378,7 +400,7 @@ static unsigned int new_out(struct nfhp_net *hn, struct sk_buff *skb,
 	c->flags |= NFHP_CONN_F_SNAT;
 	if (skb->sk)
 		c->flags |= NFHP_CONN_F_LOCAL_OUT;
-	nfhp_state_start(hn, c);
+	nfhp_state_start(hn, c, skb, p->l4off);
 	w = conn_add(hn, c);
 	if (!w)
 		return NF_DROP;

@@ -53,6 +53,14 @@ static void nfhp_cfg_init(struct nfhp_net *hn)
 			.tcp_time_wait	 = 120 * HZ,	/* 2 MSL */
 			.udp		 = 300 * HZ,	/* RFC 4787 REQ-5 */
 			.icmp		 = 60 * HZ,	/* RFC 5508 REQ-1 */
+			/* nf_conntrack's nf_conntrack_udp_timeout */
+			.udp_unreplied	 = 30 * HZ,
+			/* nf_conntrack's SYN_SENT.  Below RFC 5382 REQ-5's
+			 * 4 minutes for "partially open" connections, on
+			 * purpose: spoofed SYNs hold the table this long
+			 * (set 240 for the letter of the RFC)
+			 */
+			.tcp_syn	 = 120 * HZ,
 			.conn_max	 = nfhp_conn_max_default(),
 			.rules_max	 = 65536,
 		};

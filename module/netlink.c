@@ -202,6 +202,8 @@ static const struct nla_policy cfg_policy[NFHP_CFG_A_MAX + 1] = {
 	[NFHP_CFG_A_CONN_MAX]		= NLA_POLICY_MIN(NLA_U32, 1),
 	[NFHP_CFG_A_RULES_MAX]		= NLA_POLICY_FULL_RANGE(NLA_U32,
 							&rules_max_range),
+	[NFHP_CFG_A_UDP_UNREPLIED]	= TIMEOUT_POLICY,
+	[NFHP_CFG_A_TCP_SYN]		= TIMEOUT_POLICY,
 };
 
 #define TIMEOUT_ERR(name)	\
@@ -216,10 +218,12 @@ static const char * const cfg_errs[NFHP_CFG_A_MAX + 1] = {
 	[NFHP_CFG_A_ICMP]		= TIMEOUT_ERR("icmp"),
 	[NFHP_CFG_A_CONN_MAX]		= "config conn-max: must be a u32 >= 1",
 	[NFHP_CFG_A_RULES_MAX]		= "config rules-max: must be a u32 1..1048576",
+	[NFHP_CFG_A_UDP_UNREPLIED]	= TIMEOUT_ERR("udp-unreplied"),
+	[NFHP_CFG_A_TCP_SYN]		= TIMEOUT_ERR("tcp-syn"),
 };
 
-/* The timeouts in struct nfhp_cfg (jiffies), attributes TCP_ESTABLISHED
- * to ICMP.
+/* The timeouts in struct nfhp_cfg (jiffies): every attribute but
+ * CONN_MAX and RULES_MAX (cfg_is_timeout()).
  */
 static const size_t cfg_timeouts[NFHP_CFG_A_MAX + 1] = {
 	[NFHP_CFG_A_TCP_ESTABLISHED]	= offsetof(struct nfhp_cfg,
@@ -229,7 +233,15 @@ static const size_t cfg_timeouts[NFHP_CFG_A_MAX + 1] = {
 	[NFHP_CFG_A_TCP_TIME_WAIT]	= offsetof(struct nfhp_cfg, tcp_time_wait),
 	[NFHP_CFG_A_UDP]		= offsetof(struct nfhp_cfg, udp),
 	[NFHP_CFG_A_ICMP]		= offsetof(struct nfhp_cfg, icmp),
+	[NFHP_CFG_A_UDP_UNREPLIED]	= offsetof(struct nfhp_cfg, udp_unreplied),
+	[NFHP_CFG_A_TCP_SYN]		= offsetof(struct nfhp_cfg, tcp_syn),
 };
+
+static bool cfg_is_timeout(int type)
+{
+	return type > NFHP_CFG_A_UNSPEC && type <= NFHP_CFG_A_MAX &&
+	       type != NFHP_CFG_A_CONN_MAX && type != NFHP_CFG_A_RULES_MAX;
+}
 
 /* Top level: which nest each command takes. */
 static const struct nla_policy dnat_req_policy[NFHP_A_MAX + 1] = {
@@ -997,6 +1009,8 @@ static const u8 stats_attr[__NFHP_STAT_MAX] = {
 	[NFHP_STAT_DROP_NO_PORT]	= NFHP_STATS_A_DROP_NO_PORT,
 	[NFHP_STAT_MALFORMED]		= NFHP_STATS_A_MALFORMED,
 	[NFHP_STAT_CLASH]		= NFHP_STATS_A_CLASH,
+	[NFHP_STAT_TCP_OUT_OF_WINDOW]	= NFHP_STATS_A_TCP_OUT_OF_WINDOW,
+	[NFHP_STAT_EVICTED]		= NFHP_STATS_A_EVICTED,
 };
 
 /* Sum of one counter over all CPUs. */
@@ -1042,10 +1056,10 @@ static int config_fill(struct sk_buff *msg, struct nfhp_net *hn)
 
 	if (!nest)
 		return -EMSGSIZE;
-	for (i = NFHP_CFG_A_TCP_ESTABLISHED; i <= NFHP_CFG_A_ICMP; i++) {
+	for (i = NFHP_CFG_A_UNSPEC + 1; i <= NFHP_CFG_A_MAX; i++) {
 		const unsigned long *t = (void *)&hn->cfg + cfg_timeouts[i];
 
-		if (nla_put_u32(msg, i, READ_ONCE(*t) / HZ))
+		if (cfg_is_timeout(i) && nla_put_u32(msg, i, READ_ONCE(*t) / HZ))
 			return -EMSGSIZE;
 	}
 	if (nla_put_u32(msg, NFHP_CFG_A_CONN_MAX, READ_ONCE(hn->cfg.conn_max)) ||
@@ -1110,6 +1124,8 @@ static const char * const cfg_host_errs[NFHP_CFG_A_MAX + 1] = {
 	[NFHP_CFG_A_ICMP]		= ABOVE_HOST("icmp"),
 	[NFHP_CFG_A_CONN_MAX]		= ABOVE_HOST("conn-max"),
 	[NFHP_CFG_A_RULES_MAX]		= ABOVE_HOST("rules-max"),
+	[NFHP_CFG_A_UDP_UNREPLIED]	= ABOVE_HOST("udp-unreplied"),
+	[NFHP_CFG_A_TCP_SYN]		= ABOVE_HOST("tcp-syn"),
 };
 
 /*
@@ -1158,10 +1174,10 @@ static int config_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		return err;
 	mutex_lock(&hn->lock);
-	for (i = NFHP_CFG_A_TCP_ESTABLISHED; i <= NFHP_CFG_A_ICMP; i++) {
+	for (i = NFHP_CFG_A_UNSPEC + 1; i <= NFHP_CFG_A_MAX; i++) {
 		unsigned long *t = (void *)&hn->cfg + cfg_timeouts[i];
 
-		if (tb[i])
+		if (tb[i] && cfg_is_timeout(i))
 			WRITE_ONCE(*t, (unsigned long)nla_get_u32(tb[i]) * HZ);
 	}
 	if (tb[NFHP_CFG_A_CONN_MAX])

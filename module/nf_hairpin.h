@@ -40,6 +40,8 @@ struct nfhp_cfg {
 	unsigned long	tcp_time_wait;
 	unsigned long	udp;
 	unsigned long	icmp;
+	unsigned long	udp_unreplied;	/* UDP until its first reply */
+	unsigned long	tcp_syn;	/* TCP until established */
 	u32		conn_max;
 	u32		rules_max;
 };
@@ -56,6 +58,8 @@ enum nfhp_stat {
 	NFHP_STAT_DROP_NO_PORT,
 	NFHP_STAT_MALFORMED,		/* passed to the stack untouched */
 	NFHP_STAT_CLASH,
+	NFHP_STAT_TCP_OUT_OF_WINDOW,	/* RST/FIN/SYN-ACK not moving state */
+	NFHP_STAT_EVICTED,		/* unreplied, made room in a full table */
 	__NFHP_STAT_MAX
 };
 

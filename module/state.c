@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * nf_hairpin connection state and timeouts: just enough TCP tracking to
- * pick a timeout (no window tracking: the end hosts check sequence numbers),
- * UDP replied or not, ICMP echo.
+ * nf_hairpin connection state and timeouts: enough TCP tracking to pick a
+ * timeout and to tell a connection's own RST and FIN from a blind one, UDP
+ * replied or not, ICMP echo.
  *
  * New TCP connections start only with a SYN (no ACK, no RST): a stray ACK
  * or RST that matches a port forward passes untranslated and creates
@@ -10,8 +10,41 @@
  * that expired mid-stream is therefore not picked up again; its peers see
  * a reset and reconnect.
  *
- * The state byte is updated with cmpxchg() and no lock: two CPUs handling
- * the two directions at once each move it from what they read.
+ * Sequence numbers
+ * ----------------
+ * Per direction we keep one number, the highest sequence end (seq + len +
+ * SYN + FIN) of the segments seen (nfhp_conn.seq_end), learnt from the SYN
+ * and the SYN/ACK: a connection only ever starts with a SYN, so both
+ * initial sequence numbers are seen.  A segment that would move the state
+ * (RST, FIN, SYN/ACK, the ACK that completes the handshake) moves it only
+ * if its sequence number lies within NFHP_TCP_WINDOW of its sender's end,
+ * either side (the SYN/ACK and an RST answering a SYN: if it acknowledges
+ * the SYN within that window; the ACK completing the handshake: if it also
+ * acknowledges the SYN/ACK so).  Only such segments move the end on.
+ *
+ * The end hosts still see every segment, translated: RFC 5961 is theirs to
+ * apply (an RST exactly at RCV.NXT resets, one elsewhere in the window gets
+ * a challenge ACK, an ordinary ACK that passes here like any other).  We
+ * only refuse to let a segment that does not belong to the connection
+ * shorten its life: a blind RST used to move an idle forward to CLOSE
+ * (10 s), a blind FIN cut 7440 s to 240 s.  Such a segment is counted
+ * (NFHP_STAT_TCP_OUT_OF_WINDOW).
+ *
+ * NFHP_TCP_WINDOW is fixed: nf_conntrack accepts an RST within the
+ * receiver's advertised window, which we do not track (8 bytes were left in
+ * struct nfhp_conn).  A legitimate RST carries the sender's SND.NXT, at
+ * or just past the end we saw (tcp_send_active_reset()), or, from a host
+ * that lost the connection, the ACK it was sent, behind the end by at most
+ * what is in flight, i.e. the receiver's window; 1 MiB covers that for all
+ * but very fast long paths (where a late RST then leaves the entry to
+ * expire instead).  A blind attacker who knows the 4-tuple hits the
+ * 2 MiB range with one segment in 2^32 / 2^21 = 2048, as against
+ * nf_conntrack's one in 2^32 / window (one in 65536 for a 64 KiB window,
+ * one in 1365 for a 3 MiB one).
+ *
+ * The state byte is updated with cmpxchg() and the ends with cmpxchg() or
+ * WRITE_ONCE(), no lock: two CPUs handling the two directions at once each
+ * move them from what they read.
  */
 #include <linux/ip.h>
 #include <linux/skbuff.h>
@@ -24,6 +57,9 @@
 
 /* RST: the connection is gone, keep it briefly for stragglers. */
 #define NFHP_TCP_CLOSE_TIMEOUT	(10 * HZ)
+
+/* How far a segment's sequence number may be from its sender's end. */
+#define NFHP_TCP_WINDOW		(1U << 20)
 
 static const struct tcphdr *tcp_hdr_at(const struct sk_buff *skb,
 				       unsigned int l4off)
@@ -106,6 +142,9 @@ static unsigned long state_timeout(struct nfhp_net *hn, u8 proto, u8 state)
 		switch (state) {
 		case NFHP_CONN_S_ESTABLISHED:
 			return READ_ONCE(hn->cfg.tcp_established);
+		case NFHP_CONN_S_SYN_SENT:
+		case NFHP_CONN_S_SYN_RECV:
+			return READ_ONCE(hn->cfg.tcp_syn);
 		case NFHP_CONN_S_TIME_WAIT:
 			return READ_ONCE(hn->cfg.tcp_time_wait);
 		case NFHP_CONN_S_CLOSE:
@@ -115,6 +154,8 @@ static unsigned long state_timeout(struct nfhp_net *hn, u8 proto, u8 state)
 			return READ_ONCE(hn->cfg.tcp_transitory);
 		}
 	case IPPROTO_UDP:
+		if (state == NFHP_CONN_S_UDP_UNREPLIED)
+			return READ_ONCE(hn->cfg.udp_unreplied);
 		return READ_ONCE(hn->cfg.udp);
 	default:
 		return READ_ONCE(hn->cfg.icmp);
@@ -129,9 +170,125 @@ bool nfhp_state_closing(const struct nfhp_conn *c)
 	       (s == NFHP_CONN_S_TIME_WAIT || s == NFHP_CONN_S_CLOSE);
 }
 
-void nfhp_state_start(struct nfhp_net *hn, struct nfhp_conn *c)
+/*
+ * Whether @c may be evicted from a full table: it never got a reply (UDP,
+ * ICMP) or was never established (TCP).
+ */
+bool nfhp_state_unconfirmed(const struct nfhp_conn *c)
+{
+	u8 s = READ_ONCE(c->state);
+
+	if (c->proto == IPPROTO_TCP)
+		return s == NFHP_CONN_S_SYN_SENT || s == NFHP_CONN_S_SYN_RECV;
+	return !(READ_ONCE(c->flags) & NFHP_CONN_F_REPLIED);
+}
+
+/* Sequence end of TCP segment @th: seq + payload + SYN + FIN. */
+static u32 tcp_seg_end(const struct sk_buff *skb, unsigned int l4off,
+		       const struct tcphdr *th)
+{
+	unsigned int tot = ntohs(ip_hdr(skb)->tot_len);
+	unsigned int hdr = l4off + th->doff * 4;
+	u32 len = tot > hdr ? tot - hdr : 0;
+
+	return ntohl(th->seq) + len + th->syn + th->fin;
+}
+
+static bool seq_near(u32 seq, u32 end)
+{
+	return seq - end + NFHP_TCP_WINDOW <= 2 * NFHP_TCP_WINDOW;
+}
+
+static bool acks_near(const struct tcphdr *th, u32 end)
+{
+	return th->ack && seq_near(ntohl(th->ack_seq), end);
+}
+
+/*
+ * Whether segment @th, travelling @dir in state @s, belongs to @c as far
+ * as its sequence numbers tell (see the top of the file).
+ */
+static bool tcp_in_window(const struct nfhp_conn *c, u8 s, enum nfhp_dir dir,
+			  const struct tcphdr *th)
+{
+	u32 orig_end = READ_ONCE(c->seq_end[NFHP_DIR_ORIG]);
+
+	if (th->syn) {
+		if (dir == NFHP_DIR_ORIG)	/* a new attempt: learnt */
+			return !th->ack && !th->rst;
+		/* SYN/ACK (or the SYN of a simultaneous open) */
+		return (s == NFHP_CONN_S_SYN_SENT ||
+			s == NFHP_CONN_S_SYN_RECV) && !th->rst &&
+		       (!th->ack || acks_near(th, orig_end));
+	}
+	/* The reply's initial sequence number is not known yet: only an RST
+	 * refusing the SYN, which acknowledges it (RFC 793 3.4), is its own.
+	 */
+	if (dir == NFHP_DIR_REPLY && s == NFHP_CONN_S_SYN_SENT)
+		return th->rst && acks_near(th, orig_end);
+	if (!seq_near(ntohl(th->seq), READ_ONCE(c->seq_end[dir])))
+		return false;
+	/* The ACK completing the handshake acknowledges the SYN/ACK. */
+	if (s == NFHP_CONN_S_SYN_RECV && dir == NFHP_DIR_ORIG &&
+	    !th->rst && !th->fin)
+		return acks_near(th, READ_ONCE(c->seq_end[NFHP_DIR_REPLY]));
+	return true;
+}
+
+/* Learn from in-window segment @th: a SYN sets its direction's end, any
+ * other moves it on.
+ */
+static void tcp_learn(struct nfhp_conn *c, u8 s, enum nfhp_dir dir,
+		      const struct tcphdr *th, u32 end)
+{
+	u32 cur;
+
+	if (th->syn) {
+		if (dir == NFHP_DIR_ORIG ? s == NFHP_CONN_S_SYN_SENT ||
+					  s == NFHP_CONN_S_TIME_WAIT ||
+					  s == NFHP_CONN_S_CLOSE :
+					  s == NFHP_CONN_S_SYN_SENT ||
+					  s == NFHP_CONN_S_SYN_RECV)
+			WRITE_ONCE(c->seq_end[dir], end);
+		return;
+	}
+	cur = READ_ONCE(c->seq_end[dir]);
+	while ((s32)(end - cur) > 0 &&
+	       !try_cmpxchg(&c->seq_end[dir], &cur, end))
+		;
+}
+
+static u8 tcp_update(struct nfhp_net *hn, struct nfhp_conn *c,
+		     enum nfhp_dir dir, const struct sk_buff *skb,
+		     unsigned int l4off)
+{
+	const struct tcphdr *th = tcp_hdr_at(skb, l4off);
+	u8 old = READ_ONCE(c->state), new;
+
+	if (!tcp_in_window(c, old, dir, th)) {
+		/* Passed on all the same (the end host decides); counted if
+		 * it would have moved the state.
+		 */
+		if (tcp_next(old, dir, th) != old)
+			nfhp_stat_inc(hn, NFHP_STAT_TCP_OUT_OF_WINDOW);
+		return old;
+	}
+	tcp_learn(c, old, dir, th, tcp_seg_end(skb, l4off, th));
+	do {
+		new = tcp_next(old, dir, th);
+		if (new == old)
+			break;
+	} while (!try_cmpxchg(&c->state, &old, new));
+	return new;
+}
+
+void nfhp_state_start(struct nfhp_net *hn, struct nfhp_conn *c,
+		      const struct sk_buff *skb, unsigned int l4off)
 {
 	c->state = state_initial(c->proto);
+	if (c->proto == IPPROTO_TCP)
+		c->seq_end[NFHP_DIR_ORIG] =
+			tcp_seg_end(skb, l4off, tcp_hdr_at(skb, l4off));
 	c->timeout = (u32)jiffies + (u32)state_timeout(hn, c->proto, c->state);
 }
 
@@ -159,11 +316,7 @@ void nfhp_state_update(struct nfhp_net *hn, struct nfhp_conn *c,
 	old = READ_ONCE(c->state);
 	switch (c->proto) {
 	case IPPROTO_TCP:
-		do {
-			new = tcp_next(old, dir, tcp_hdr_at(skb, l4off));
-			if (new == old)
-				break;
-		} while (!try_cmpxchg(&c->state, &old, new));
+		new = tcp_update(hn, c, dir, skb, l4off);
 		break;
 	case IPPROTO_UDP:
 		new = dir == NFHP_DIR_REPLY ? NFHP_CONN_S_UDP_REPLIED : old;

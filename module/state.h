@@ -13,12 +13,15 @@ struct sk_buff;
 bool nfhp_state_new_ok(u8 proto, const struct sk_buff *skb,
 		       unsigned int l4off);
 /* A new connection's first state and its timeout. */
-void nfhp_state_start(struct nfhp_net *hn, struct nfhp_conn *c);
+void nfhp_state_start(struct nfhp_net *hn, struct nfhp_conn *c,
+		      const struct sk_buff *skb, unsigned int l4off);
 /* A packet of @c travelling @dir: next state, timeout moved on. */
 void nfhp_state_update(struct nfhp_net *hn, struct nfhp_conn *c,
 		       enum nfhp_dir dir, const struct sk_buff *skb,
 		       unsigned int l4off);
 /* TCP in TIME_WAIT or CLOSE: may give way to a new connection. */
 bool nfhp_state_closing(const struct nfhp_conn *c);
+/* Never replied (UDP, ICMP) or never established (TCP): may be evicted. */
+bool nfhp_state_unconfirmed(const struct nfhp_conn *c);
 
 #endif /* _NFHP_STATE_H */

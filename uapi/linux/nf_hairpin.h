@@ -113,6 +113,15 @@
  *
  *    NFHP_A_CONFIG: NLA_NESTED: NFHP_CFG_A_* (u32)
  *
+ *    Timeouts: a UDP mapping lives NFHP_CFG_A_UDP_UNREPLIED until its
+ *    first reply, then NFHP_CFG_A_UDP (RFC 4787 REQ-5: >= 120 s); a TCP
+ *    connection NFHP_CFG_A_TCP_SYN until established, then
+ *    NFHP_CFG_A_TCP_ESTABLISHED (RFC 5382 REQ-5: >= 7440 s).  The short
+ *    ones bound what spoofed packets can hold in the table; when it is
+ *    full (CONN_MAX), a new connection evicts the oldest unreplied or
+ *    half-open one near its hash bucket (NFHP_STATS_A_EVICTED), never a
+ *    replied or established one.
+ *
  * Multicast group NFHP_MCGRP_EVENTS: NFHP_CMD_CONN_NEW and
  *    NFHP_CMD_CONN_DESTROY, each with NFHP_A_CONN as in CONN_GET.
  */
@@ -294,6 +303,15 @@ enum nfhp_stats_attr {
 	 */
 	NFHP_STATS_A_MALFORMED,
 	NFHP_STATS_A_CLASH,		/* lost a creation race to another CPU */
+	/* TCP RSTs, FINs and SYN/ACKs too far from the sequence numbers the
+	 * connection has seen (blind or stale): passed on, translated, but
+	 * the connection's state is left as it was.
+	 */
+	NFHP_STATS_A_TCP_OUT_OF_WINDOW,
+	/* Unreplied or half-open connections removed to make room for a new
+	 * one in a full table.
+	 */
+	NFHP_STATS_A_EVICTED,
 	__NFHP_STATS_A_MAX
 };
 #define NFHP_STATS_A_MAX (__NFHP_STATS_A_MAX - 1)
@@ -306,12 +324,14 @@ enum nfhp_stats_attr {
 enum nfhp_cfg_attr {
 	NFHP_CFG_A_UNSPEC,
 	NFHP_CFG_A_TCP_ESTABLISHED,	/* default 7440 (RFC 5382) */
-	NFHP_CFG_A_TCP_TRANSITORY,	/* default 240: SYN, FIN, closing */
+	NFHP_CFG_A_TCP_TRANSITORY,	/* default 240: FIN and closing */
 	NFHP_CFG_A_TCP_TIME_WAIT,	/* default 120 */
 	NFHP_CFG_A_UDP,			/* default 300 (RFC 4787) */
 	NFHP_CFG_A_ICMP,		/* default 60 */
 	NFHP_CFG_A_CONN_MAX,		/* connection table limit */
 	NFHP_CFG_A_RULES_MAX,		/* rules per kind limit */
+	NFHP_CFG_A_UDP_UNREPLIED,	/* default 30: UDP before any reply */
+	NFHP_CFG_A_TCP_SYN,		/* default 120: SYN_SENT, SYN_RECV */
 	__NFHP_CFG_A_MAX
 };
 #define NFHP_CFG_A_MAX (__NFHP_CFG_A_MAX - 1)
