@@ -21,6 +21,8 @@ const char *const hp_cfg_names[HP_CFG_N + 1] = {
 	[NFHP_CFG_A_ICMP]		= "icmp",
 	[NFHP_CFG_A_CONN_MAX]		= "conn_max",
 	[NFHP_CFG_A_RULES_MAX]		= "rules_max",
+	[NFHP_CFG_A_UDP_UNREPLIED]	= "udp_unreplied",
+	[NFHP_CFG_A_TCP_SYN]		= "tcp_syn",
 };
 
 const char *const hp_stats_names[NFHP_STATS_A_MAX + 1] = {
@@ -35,6 +37,8 @@ const char *const hp_stats_names[NFHP_STATS_A_MAX + 1] = {
 	[NFHP_STATS_A_DROP_NO_PORT]	= "drop_no_port",
 	[NFHP_STATS_A_MALFORMED]	= "malformed",
 	[NFHP_STATS_A_CLASH]		= "clash",
+	[NFHP_STATS_A_TCP_OUT_OF_WINDOW] = "tcp_out_of_window",
+	[NFHP_STATS_A_EVICTED]		= "evicted",
 };
 
 const char *const hp_state_names[__NFHP_CONN_S_MAX] = {

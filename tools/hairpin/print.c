@@ -368,18 +368,26 @@ void hp_print_stats(struct hp_tbl *t, const struct hp_stats *st)
 				    (unsigned long long)st->val[i]);
 }
 
-/* The settings of groups (HP_CFG_*) that cfg has, in attribute order. */
+/*
+ * The settings of groups (HP_CFG_*) that cfg has: the timeouts, then the
+ * limits, each in attribute order (timeouts added later, such as
+ * udp_unreplied, still come before the limits).
+ */
 void hp_print_config(struct hp_tbl *t, const struct hp_config *cfg,
 		     unsigned int groups)
 {
+	static const unsigned int order[] = { HP_CFG_TIMEOUTS, HP_CFG_LIMITS };
+	unsigned int g;
 	int i;
 
 	hp_tbl_row(t);
-	for (i = 1; i <= HP_CFG_N; i++)
-		if (cfg->set[i] && (hp_cfg_group(i) & groups))
-			hp_tbl_cell(t, hp_cfg_names[i], hp_cfg_names[i],
-				    json_integer(cfg->val[i]), "%u",
-				    cfg->val[i]);
+	for (g = 0; g < sizeof(order) / sizeof(order[0]); g++)
+		for (i = 1; i <= HP_CFG_N; i++)
+			if (cfg->set[i] && hp_cfg_group(i) == order[g] &&
+			    (order[g] & groups))
+				hp_tbl_cell(t, hp_cfg_names[i], hp_cfg_names[i],
+					    json_integer(cfg->val[i]), "%u",
+					    cfg->val[i]);
 }
 
 /* Wraps s after lead at 79 columns, continuing indent columns in. */

@@ -128,6 +128,7 @@ static const struct good goods[] = {
 	{ "timeout set conn_max 1 rules_max 4294967295 icmp 2147483647",
 	  HP_OP_TIMEOUT_SET },
 	{ "timeout set conn_max 20 udp 3600", HP_OP_TIMEOUT_SET },
+	{ "timeout set udp_unreplied 30 tcp_syn 120", HP_OP_TIMEOUT_SET },
 	{ "config show", HP_OP_CONFIG_SHOW },
 	{ "-j config show", HP_OP_CONFIG_SHOW },
 	{ "config set conn_max 20", HP_OP_CONFIG_SET },
@@ -258,6 +259,14 @@ static void test_fields(void)
 	   req.cfg.set[NFHP_CFG_A_UDP] && req.cfg.val[NFHP_CFG_A_UDP] == 30 &&
 	   !req.cfg.set[NFHP_CFG_A_ICMP] && !req.cfg.set[NFHP_CFG_A_CONN_MAX],
 	   "timeout set: exactly the named settings");
+
+	parse("timeout set udp_unreplied 30 tcp_syn 120", &req, &err);
+	ok(req.cfg.set[NFHP_CFG_A_UDP_UNREPLIED] &&
+	   req.cfg.val[NFHP_CFG_A_UDP_UNREPLIED] == 30 &&
+	   req.cfg.set[NFHP_CFG_A_TCP_SYN] &&
+	   req.cfg.val[NFHP_CFG_A_TCP_SYN] == 120 &&
+	   !req.cfg.set[NFHP_CFG_A_UDP] && !req.cfg.set[NFHP_CFG_A_CONN_MAX],
+	   "timeout set: udp_unreplied and tcp_syn, appended attributes");
 
 	parse("timeout show", &req, &err);
 	ok(req.cfg_groups == (HP_CFG_TIMEOUTS | HP_CFG_LIMITS),
@@ -910,11 +919,15 @@ static void test_decode(void)
 	n = mnl_attr_nest_start(nlh, NFHP_A_STATS);
 	mnl_attr_put_u64(nlh, NFHP_STATS_A_CONNS, 12);
 	mnl_attr_put_u64(nlh, NFHP_STATS_A_CLASH, 1ULL << 33);
+	mnl_attr_put_u64(nlh, NFHP_STATS_A_TCP_OUT_OF_WINDOW, 3);
+	mnl_attr_put_u64(nlh, NFHP_STATS_A_EVICTED, 1ULL << 34);
 	mnl_attr_nest_end(nlh, n);
 	ret = hp_msg_get_stats(nlh, &st);
 	ok(ret == 0 && st.set[NFHP_STATS_A_CONNS] &&
 	   st.val[NFHP_STATS_A_CONNS] == 12 &&
 	   st.val[NFHP_STATS_A_CLASH] == 1ULL << 33 &&
+	   st.val[NFHP_STATS_A_TCP_OUT_OF_WINDOW] == 3 &&
+	   st.val[NFHP_STATS_A_EVICTED] == 1ULL << 34 &&
 	   !st.set[NFHP_STATS_A_XLATE_ORIG], "decodes stats");
 
 	nlh = hp_msg_start(buf, 0x1234, NFHP_CMD_CONFIG_GET, 0, 1);
@@ -1245,6 +1258,8 @@ static struct nlmsghdr *kernel_config(char *buf)
 		[NFHP_CFG_A_ICMP] = 60,
 		[NFHP_CFG_A_CONN_MAX] = 262144,
 		[NFHP_CFG_A_RULES_MAX] = 65536,
+		[NFHP_CFG_A_UDP_UNREPLIED] = 30,
+		[NFHP_CFG_A_TCP_SYN] = 120,
 	};
 	struct nlmsghdr *nlh;
 	struct nlattr *n;
@@ -1297,18 +1312,22 @@ static void test_print_config(void)
 				"tcp_time_wait    120\n"
 				"udp              300\n"
 				"icmp             60\n"
+				"udp_unreplied    30\n"
+				"tcp_syn          120\n"
 				"conn_max         262144\n"
 				"rules_max        65536\n"),
-		"timeout show (deprecated alias): output unchanged, limits "
-		"included"), s);
+		"timeout show (deprecated alias): the old lines unchanged, "
+		"new timeouts before the limits"), s);
 	free(s);
 	s = print_config(&cfg, true, HP_CFG_TIMEOUT_ALIAS);
 	j = s ? json_loads(s, 0, NULL) : NULL;
-	diag(ok(json_is_object(j) && json_object_size(j) == 7 &&
+	diag(ok(json_is_object(j) && json_object_size(j) == 9 &&
 		json_integer_value(json_object_get(j, "udp")) == 300 &&
+		json_integer_value(json_object_get(j, "udp_unreplied")) == 30 &&
+		json_integer_value(json_object_get(j, "tcp_syn")) == 120 &&
 		json_integer_value(json_object_get(j, "conn_max")) == 262144 &&
 		json_integer_value(json_object_get(j, "rules_max")) == 65536,
-		"timeout show -j (deprecated alias): all seven keys"), s);
+		"timeout show -j (deprecated alias): all nine keys"), s);
 	json_decref(j);
 	free(s);
 
