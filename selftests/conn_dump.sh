@@ -11,7 +11,7 @@
 #     each source port of 10.1.0.1,                             receiver, :9
 #     10.1.0.2, ...
 #
-#   timeout set conn_max 200000 udp 3600
+#   timeout set conn_max 200000 udp 3600 udp_unreplied 3600
 #   dnat add dst 10.1.255.254 proto udp dport 5000 to 10.2.0.2:9
 #
 # The connections are made 20,000 first.  N is 100,000 on the stock kernel
@@ -51,7 +51,7 @@ ip -n "$pfx"srv route add default via 10.2.0.1
 n cli ping -qc1 -W2 10.1.255.254 >/dev/null || fail "cli cannot reach r"
 n r ping -qc1 -W2 10.2.0.2 >/dev/null || fail "r cannot reach srv"
 
-check "limits" hp r timeout set conn_max 200000 udp 3600
+check "limits" hp r timeout set conn_max 200000 udp 3600 udp_unreplied 3600
 check "udp forward" hp r dnat add dst 10.1.255.254 proto udp dport 5000 \
 	to 10.2.0.2:9
 
