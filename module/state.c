@@ -214,11 +214,18 @@ static bool tcp_in_window(const struct nfhp_conn *c, u8 s, enum nfhp_dir dir,
 	u32 orig_end = READ_ONCE(c->seq_end[NFHP_DIR_ORIG]);
 
 	if (th->syn) {
+		/* SYN with FIN or RST: no stack sends it (conntrack's
+		 * tcp_valid_flags()), and it must not move FIN/RST states.
+		 */
+		if (th->fin || th->rst)
+			return false;
 		if (dir == NFHP_DIR_ORIG)	/* a new attempt: learnt */
-			return !th->ack && !th->rst;
+			return !th->ack && (s == NFHP_CONN_S_SYN_SENT ||
+					    s == NFHP_CONN_S_TIME_WAIT ||
+					    s == NFHP_CONN_S_CLOSE);
 		/* SYN/ACK (or the SYN of a simultaneous open) */
 		return (s == NFHP_CONN_S_SYN_SENT ||
-			s == NFHP_CONN_S_SYN_RECV) && !th->rst &&
+			s == NFHP_CONN_S_SYN_RECV) &&
 		       (!th->ack || acks_near(th, orig_end));
 	}
 	/* The reply's initial sequence number is not known yet: only an RST
@@ -243,13 +250,8 @@ static void tcp_learn(struct nfhp_conn *c, u8 s, enum nfhp_dir dir,
 {
 	u32 cur;
 
-	if (th->syn) {
-		if (dir == NFHP_DIR_ORIG ? s == NFHP_CONN_S_SYN_SENT ||
-					  s == NFHP_CONN_S_TIME_WAIT ||
-					  s == NFHP_CONN_S_CLOSE :
-					  s == NFHP_CONN_S_SYN_SENT ||
-					  s == NFHP_CONN_S_SYN_RECV)
-			WRITE_ONCE(c->seq_end[dir], end);
+	if (th->syn) {		/* only where tcp_in_window() lets one in */
+		WRITE_ONCE(c->seq_end[dir], end);
 		return;
 	}
 	cur = READ_ONCE(c->seq_end[dir]);
@@ -258,9 +260,13 @@ static void tcp_learn(struct nfhp_conn *c, u8 s, enum nfhp_dir dir,
 		;
 }
 
+/*
+ * The state segment @th moves @c to.  *@blind: it would have moved it but
+ * is not the connection's; it leaves the timeout alone too.
+ */
 static u8 tcp_update(struct nfhp_net *hn, struct nfhp_conn *c,
 		     enum nfhp_dir dir, const struct sk_buff *skb,
-		     unsigned int l4off)
+		     unsigned int l4off, bool *blind)
 {
 	const struct tcphdr *th = tcp_hdr_at(skb, l4off);
 	u8 old = READ_ONCE(c->state), new;
@@ -269,7 +275,8 @@ static u8 tcp_update(struct nfhp_net *hn, struct nfhp_conn *c,
 		/* Passed on all the same (the end host decides); counted if
 		 * it would have moved the state.
 		 */
-		if (tcp_next(old, dir, th) != old)
+		*blind = tcp_next(old, dir, th) != old;
+		if (*blind)
 			nfhp_stat_inc(hn, NFHP_STAT_TCP_OUT_OF_WINDOW);
 		return old;
 	}
@@ -307,6 +314,7 @@ void nfhp_state_update(struct nfhp_net *hn, struct nfhp_conn *c,
 		       enum nfhp_dir dir, const struct sk_buff *skb,
 		       unsigned int l4off)
 {
+	bool blind = false;
 	u8 old, new;
 
 	if (dir == NFHP_DIR_REPLY &&
@@ -316,7 +324,9 @@ void nfhp_state_update(struct nfhp_net *hn, struct nfhp_conn *c,
 	old = READ_ONCE(c->state);
 	switch (c->proto) {
 	case IPPROTO_TCP:
-		new = tcp_update(hn, c, dir, skb, l4off);
+		new = tcp_update(hn, c, dir, skb, l4off, &blind);
+		if (blind)
+			return;
 		break;
 	case IPPROTO_UDP:
 		new = dir == NFHP_DIR_REPLY ? NFHP_CONN_S_UDP_REPLIED : old;
