@@ -3,7 +3,7 @@
 #
 # Blind RST and FIN: an idle forwarded TCP connection, then RSTs and FINs
 # with wrong sequence numbers on its exact tuple, forged from the Internet
-# side.  nf_hairpin must leave the connection established (counting them in
+# side (and SYN/FIN, SYN/RST).  nf_hairpin must leave the connection established (counting them in
 # tcp_out_of_window), and after 15 s idle it must still carry data both
 # ways; the real client's own RST (SO_LINGER 0: at its SND.NXT, in window)
 # must still end it.  The same attack against the kernel's NAT (nft dnat,
@@ -85,6 +85,9 @@ seq_of() {
 
 # The forgeries, each a blind guess away from the client's SND.NXT: far
 # off, just outside the 1 MiB window, behind; RST, RST/ACK, FIN, FIN/ACK.
+# Then SYN/FIN and SYN/RST/ACK far off, and SYN/FIN right at SND.NXT: no
+# stack sends these.  (Not SYN/RST at SND.NXT: the server would take it as
+# the exact RST it is; that is no blind guess.)
 forge() {
 	local t=$1 nxt=$2 off flags
 	for off in 2147483648 4194304 -1073741824 -5000000; do
@@ -94,8 +97,15 @@ forge() {
 				fail "forging $flags in inet$t"
 		done
 	done
+	for flags in SF SRA; do
+		n "inet$t" python3 "$TCPH" send 2.2.2.2 40000 1.1.1.1 80 \
+			"$flags" $(((nxt + 2147483648) & 0xffffffff)) 12345 ||
+			fail "forging $flags in inet$t"
+	done
+	n "inet$t" python3 "$TCPH" send 2.2.2.2 40000 1.1.1.1 80 SF "$nxt" ||
+		fail "forging SF in inet$t"
 }
-forged=16
+forged=19
 
 oow0=$(hstat "r$h" tcp_out_of_window)
 for t in $h $k; do
