@@ -1,21 +1,26 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Every seed scenario twice in one boot: routers r$h NATed by nf_hairpin,
-# routers r$k by the kernel's own NAT with the seeds' iptables rules
-# (iptables-nft; nf_hairpin has no rules there).  The outcomes must be the
-# same: connected or not, and the address the server saw (a client only
-# gets an answer from the address it connected to: TCP and connected UDP).
+# Every published scenario of the other tests twice in one boot: routers
+# r$h NATed by nf_hairpin, routers r$k by the kernel's own NAT with the
+# write-ups' iptables rules (iptables-nft; nf_hairpin has no rules there).
+# The outcomes must be the same: connected or not, and the address the
+# server saw (a client only gets an answer from the address it connected
+# to: TCP and connected UDP).
 #
 # By design nf_hairpin reflects without an SNAT rule; iptables needs the
-# seeds' hairpin SNAT rule for that.  Where the seed adds that rule we give
-# nf_hairpin only the DNAT rule and expect the same result; where the seed
+# write-ups' hairpin SNAT rule for that.  Where a write-up adds that rule we
+# give nf_hairpin only the DNAT rule and expect the same result; where it
 # shows the broken case, nf_hairpin gets `noreflect'.
 #
-#   topologies: topo_004, topo_000, topo_001 (topo.sh), tags h and k
+#   [inet$T] -- [r$T] -- LAN, once per topology of lib.sh and per tag T:
+#   topo_one_lan       hairpin_same_subnet.sh, noreflect_direct_reply.sh
+#   topo_br_lan        bridge_lan_reflection.sh
+#   topo_three_networks  three_networks.sh
+#   T = h (nf_hairpin), k (the kernel's NAT); pictures in lib.sh.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/topo.sh"
-require ss iptables-nft
+require_datapath
+require iptables-nft iptables-nft-restore
 h=h
 k=k
 
@@ -23,25 +28,51 @@ ipt() {
 	n "r$k" iptables-nft -t nat "$@" || fail "iptables-nft -t nat $*"
 }
 
-# outcome NS ARGS...: what the server saw, or "no connection".
+# ipt_nat: the nat table rules on stdin (`-A ...' lines) added to r$k's,
+# one process for all.
+ipt_nat() {
+	{ echo "*nat"; cat; echo "COMMIT"; } |
+		n "r$k" iptables-nft-restore --noflush || fail "iptables-nft-restore"
+}
+
+# outcome NS ARGS...: what the server saw, or "no connection".  Every
+# path was warmed up (see warm) and answers in milliseconds when it works:
+# 1 s proves that it does not.
 outcome() {
 	local a
-	a=$(saw "$@" -t 2)
+	a=$(saw "$@" -t 1)
 	echo "${a:-no connection}"
 }
 
-# same DESCRIPTION NSBASE tcp|udp ADDR PORT: the two routers agree.
+# same DESCRIPTION NSBASE tcp|udp ADDR PORT: the two routers agree.  Both
+# clients at once: a connection that fails costs its timeout once.
 same() {
 	local what=$1 ns=$2 ours theirs
 	shift 2
+	outcome "$ns$k" "$@" > "$tmp/theirs" &
 	ours=$(outcome "$ns$h" "$@")
-	theirs=$(outcome "$ns$k" "$@")
+	wait $!
+	theirs=$(cat "$tmp/theirs")
 	check_eq "$what: nf_hairpin as the kernel's NAT" "$theirs" "$ours"
 }
 
-# ---- seed 004 and 003 ----
-topo_004 $h
-topo_004 $k
+# warm NSBASE SERVER-ADDR...: each client of both copies reaches the
+# server directly (no NAT), so that neighbours are resolved and a failure
+# below is the NAT's.
+warm() {
+	local ns=$1 a t
+	shift
+	for t in $h $k; do
+		for a in "$@"; do
+			[ -n "$(saw "$ns$t" tcp "$a" 80)" ] ||
+				fail "$ns$t cannot reach the server at $a"
+		done
+	done
+}
+
+# ---- hairpin_same_subnet.sh and noreflect_direct_reply.sh ----
+topo_one_lan $h
+topo_one_lan $k
 for t in $h $k; do
 	serve "srv$t" tcp 0.0.0.0 80
 	serve "inet$t" tcp 0.0.0.0 8080
@@ -49,23 +80,27 @@ done
 hp r$h dnat add dst 1.1.1.1 proto tcp dport 80 to 192.168.1.2 noreflect ||
 	fail rule
 hp r$h snat add oif WAN masquerade || fail rule
-ipt -A PREROUTING -d 1.1.1.1 -p tcp --dport 80 -j DNAT --to-destination 192.168.1.2
-ipt -A POSTROUTING -o WAN -j MASQUERADE
-same "004 Internet client" inet tcp 1.1.1.1 80
-same "004 LAN host going out" lan tcp 2.2.2.2 8080
-same "003 LAN client, no hairpin rule" lan tcp 1.1.1.1 80
-# The seed's fix: a hairpin masquerade rule; nf_hairpin reflects instead.
+ipt_nat <<-EOF
+	-A PREROUTING -d 1.1.1.1 -p tcp --dport 80 -j DNAT --to-destination 192.168.1.2
+	-A POSTROUTING -o WAN -j MASQUERADE
+	EOF
+same "same subnet: Internet client" inet tcp 1.1.1.1 80
+same "same subnet: LAN host going out" lan tcp 2.2.2.2 8080
+same "direct reply: LAN client, no hairpin rule" lan tcp 1.1.1.1 80
+# The MikroTik page's fix: a hairpin masquerade rule; nf_hairpin reflects
+# instead.
 ipt -I POSTROUTING -s 192.168.1.0/24 -d 192.168.1.2 -p tcp --dport 80 \
 	-o LAN -j MASQUERADE
 hp r$h dnat del dst 1.1.1.1 proto tcp dport 80 || fail rule
 hp r$h dnat add dst 1.1.1.1 proto tcp dport 80 to 192.168.1.2 || fail rule
-same "004 LAN client with the hairpin rule / reflection" lan tcp 1.1.1.1 80
-same "004 Internet client again" inet tcp 1.1.1.1 80
+same "same subnet: LAN client with the hairpin rule / reflection" \
+	lan tcp 1.1.1.1 80
+same "same subnet: Internet client again" inet tcp 1.1.1.1 80
 ns_cleanup
 
-# ---- seeds 000 and 002 ----
-topo_000 $h
-topo_000 $k
+# ---- bridge_lan_reflection.sh ----
+topo_br_lan $h
+topo_br_lan $k
 for t in $h $k; do
 	serve "srv$t" tcp 0.0.0.0 80
 done
@@ -73,42 +108,48 @@ hp r$h dnat add iif br-lan src 192.168.1.0/24 dst 82.120.11.22 proto tcp \
 	dport 80 to 192.168.1.200 noreflect || fail rule
 hp r$h dnat add iif wan dst 82.120.11.22 proto tcp dport 80 \
 	to 192.168.1.200 || fail rule
-ipt -A PREROUTING -i br-lan -s 192.168.1.0/24 -d 82.120.11.22/32 -p tcp \
-	-m tcp --dport 80 -j DNAT --to-destination 192.168.1.200
-ipt -A PREROUTING -i wan -d 82.120.11.22/32 -p tcp --dport 80 \
-	-j DNAT --to-destination 192.168.1.200
-same "000 LAN client, DNAT rule only" lan tcp 82.120.11.22 80
+ipt_nat <<-EOF
+	-A PREROUTING -i br-lan -s 192.168.1.0/24 -d 82.120.11.22/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 192.168.1.200
+	-A PREROUTING -i wan -d 82.120.11.22/32 -p tcp --dport 80 -j DNAT --to-destination 192.168.1.200
+	EOF
+warm lan 192.168.1.200
+same "br-lan: LAN client, DNAT rule only" lan tcp 82.120.11.22 80
 hp r$h snat add oif br-lan src 192.168.1.0/24 dst 192.168.1.200/32 \
 	proto tcp dport 80 to 192.168.1.1 || fail rule
 ipt -A POSTROUTING -o br-lan -s 192.168.1.0/24 -d 192.168.1.200/32 -p tcp \
 	-m tcp --dport 80 -j SNAT --to-source 192.168.1.1
-same "000 LAN client with the SNAT rule" lan tcp 82.120.11.22 80
-same "000 Internet client" inet tcp 82.120.11.22 80
+same "br-lan: LAN client with the SNAT rule" lan tcp 82.120.11.22 80
+same "br-lan: Internet client" inet tcp 82.120.11.22 80
 ns_cleanup
 
-# ---- seed 001 ----
-topo_001 $h
-topo_001 $k
+# ---- three_networks.sh ----
+topo_three_networks $h
+topo_three_networks $k
 for t in $h $k; do
 	serve "srv$t" tcp 0.0.0.0 80
 done
+rules=
 for a in 100.0.0.254 172.16.0.254 192.168.0.254; do
 	hp r$h dnat add dst $a proto tcp dport 80 to 172.16.0.1 noreflect ||
 		fail rule
-	ipt -A PREROUTING -d $a -p tcp --dport 80 -j DNAT --to 172.16.0.1
+	rules+="-A PREROUTING -d $a -p tcp --dport 80 -j DNAT --to 172.16.0.1"$'\n'
 done
-same "001 DMZ client, DNAT rules only" dcli tcp 172.16.0.254 80
+ipt_nat <<< "${rules%$'\n'}"
+warm dcli 172.16.0.1
+same "three networks: DMZ client, DNAT rules only" dcli tcp 172.16.0.254 80
 hp r$h snat add src 172.16.0.0/24 dst 172.16.0.0/24 to 172.16.0.254 ||
 	fail rule
 hp r$h snat add src 192.168.0.0/24 dst 192.168.0.0/24 to 192.168.0.254 ||
 	fail rule
-ipt -A POSTROUTING -s 172.16.0.0/24 -d 172.16.0.0/24 -j SNAT --to 172.16.0.254
-ipt -A POSTROUTING -s 192.168.0.0/24 -d 192.168.0.0/24 -j SNAT --to 192.168.0.254
+ipt_nat <<-EOF
+	-A POSTROUTING -s 172.16.0.0/24 -d 172.16.0.0/24 -j SNAT --to 172.16.0.254
+	-A POSTROUTING -s 192.168.0.0/24 -d 192.168.0.0/24 -j SNAT --to 192.168.0.254
+	EOF
 for a in 100.0.0.254 172.16.0.254 192.168.0.254; do
-	same "001 DMZ client via $a" dcli tcp $a 80
-	same "001 trusted client via $a" tcli tcp $a 80
+	same "three networks: DMZ client via $a" dcli tcp $a 80
+	same "three networks: trusted client via $a" tcli tcp $a 80
 done
-same "001 Internet host" inet tcp 100.0.0.254 80
+same "three networks: Internet host" inet tcp 100.0.0.254 80
 
 # Per-connection memory: our slab object against nf_conntrack's, whose NAT
 # extension comes on top in kmalloc.  (SLUB's sysfs names merged caches.)

@@ -1,12 +1,28 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Shared helpers for the nf_hairpin selftests, in the style of WireGuard's
-# netns.sh: namespaces are created with a per-test prefix, `n NAME CMD...'
-# runs CMD in namespace NAME (and echoes it when VERBOSE=1), everything is
-# torn down by the EXIT trap.  Source it; set TEST to the test's name.
+# Shared helpers of the nf_hairpin selftests, in the style of WireGuard's
+# netns.sh and the kernel's tools/testing/selftests/net/lib.sh.  Every test
+# sources this file first and nothing else:
+#
+#   log, fail, skip, require         messages; kselftest exit codes
+#   ns_add, ns_create, n, ipb,       namespaces with a per-test prefix,
+#   ns_cleanup                       torn down by the EXIT trap
+#   $tmp, on_exit CMD                a scratch directory; more to undo at exit
+#   check, check_fails, check_eq     one assertion, one `# ok:' line
+#   slowwait SECS CMD...             poll CMD every 0.1 s until it succeeds
+#   hp NS ARGS..., hstat NS NAME     the hairpin command in a namespace
+#   calc EXPR                        floating-point arithmetic (awk)
+#   on_debug_kernel                  true in the debug kernel's VM
+#   veth, bridge, router, topo_*     topology builders (pictures below)
+#   serve, ask, saw                  nfhp_peer server and client
 #
 # Exit codes (kselftest): 0 pass, 1 fail, 4 skip.
+#
+# Every command costs tens of milliseconds under QEMU's TCG, more on the
+# debug kernel: topologies are built with one `ip -batch' per namespace,
+# the peers enter their namespace themselves (-n), and a failure is proved
+# with a short explicit timeout, never by waiting for a default one.
 
 ksft_pass=0
 ksft_fail=1
@@ -15,8 +31,12 @@ ksft_skip=4
 NFHP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 HAIRPIN=${HAIRPIN:-$NFHP_ROOT/tools/hairpin/hairpin}
 NFHP_KO=${NFHP_KO:-$NFHP_ROOT/nf_hairpin.ko}
+PEER=$NFHP_ROOT/selftests/nfhp_peer
+FLOOD=$NFHP_ROOT/selftests/nfhp_flood
 pfx="nfhp$$-"
 nss=()
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/nfhp-test.XXXXXX") || exit 1
+exit_cmds=()
 
 log() { echo "# $*"; }
 fail() { echo "# FAIL: $*"; exit $ksft_fail; }
@@ -29,33 +49,26 @@ require() {
 	done
 }
 
-# ns_add NAME...: create namespaces with loopback up.
-ns_add() {
-	local ns
-	for ns in "$@"; do
-		ip netns add "$pfx$ns" || fail "cannot create namespace $ns"
-		nss+=("$ns")
-		ip -n "$pfx$ns" link set lo up
-	done
+# The datapath tests need the peer and the hairpin command; the flood
+# tests nfhp_flood too.
+require_datapath() {
+	[ -x "$PEER" ] || skip "nfhp_peer not built (make -C selftests)"
+	[ -x "$HAIRPIN" ] || skip "hairpin not built (make cli)"
+}
+require_flood() {
+	[ -x "$FLOOD" ] || skip "nfhp_flood not built (make -C selftests)"
 }
 
-# n NAME CMD...: run CMD in namespace NAME.
-n() {
-	local ns=$1
-	shift
-	[ "${VERBOSE:-0}" = 1 ] && echo "# [$ns] $*" >&2
-	ip netns exec "$pfx$ns" "$@"
-}
+module_loaded() { [ -d /sys/module/nf_hairpin ]; }
 
-ns_cleanup() {
-	local ns
-	for ns in "${nss[@]}"; do
-		ip netns pids "$pfx$ns" 2>/dev/null | xargs -r kill 2>/dev/null
-		ip netns del "$pfx$ns" 2>/dev/null
-	done
-	nss=()
-}
-trap ns_cleanup EXIT
+# The debug kernel (KASAN, lockdep, kmemleak) under QEMU's TCG is about five
+# times slower than the stock one: it is there for memory and locking bugs,
+# so the scale tests run there at a smaller size (the same code paths), and
+# the full-size figures and the timing assertions are left to the stock
+# kernel.
+on_debug_kernel() { [ "${NFHP_KERNEL:-}" = debug ]; }
+
+# ---- assertions ----
 
 # check DESCRIPTION CMD...: CMD must succeed.
 check() {
@@ -79,10 +92,392 @@ check_eq() {
 	log "ok: $1 ($3)"
 }
 
-module_loaded() { [ -d /sys/module/nf_hairpin ]; }
+# slowwait SECS CMD...: run CMD every 0.1 s until it succeeds (status 0)
+# or SECS (whole) seconds have passed (status 1), as slowwait in the
+# kernel's net/lib.sh; the clock is bash's, not a process a round.
+slowwait() {
+	local now=${EPOCHREALTIME/[.,]/} deadline
+	deadline=$((10#$now + $1 * 1000000))
+	shift
+	while :; do
+		"$@" && return 0
+		now=${EPOCHREALTIME/[.,]/}
+		[ $((10#$now)) -lt "$deadline" ] || return 1
+		nap
+	done
+}
 
-# The debug kernel (KASAN, lockdep, kmemleak) under QEMU's TCG is about five
-# times slower than the stock one: the scale tests run there at a smaller
-# size (the same code paths, looking for memory and locking bugs), and the
-# full-size figures are asserted on the stock kernel.
-on_debug_kernel() { [ "${NFHP_KERNEL:-}" = debug ]; }
+# nap: sleep 0.1 s without a process (`sleep' is one, 0.25 s of the debug
+# kernel's time): a read that times out on a FIFO nobody writes to.
+nap() {
+	if [ -z "${nap_fd:-}" ]; then
+		mkfifo "$tmp/nap" && exec {nap_fd}<> "$tmp/nap" ||
+			fail "cannot make $tmp/nap"
+	fi
+	read -rt 0.1 -u "$nap_fd"
+	return 0
+}
+
+# calc EXPR: floating-point arithmetic, e.g. `calc "$a / $b"'.
+calc() { awk "BEGIN { print ($*) }"; }
+
+# ---- namespaces ----
+
+# ns_create NAME...: create namespaces, one `ip' for all; their loopback
+# is down (the topology builders bring it up in their batch, ipb).
+ns_create() {
+	printf "netns add $pfx%s\n" "$@" | ip -b - || fail "cannot create namespaces $*"
+	nss+=("$@")
+}
+
+# ns_add NAME...: create namespaces with loopback up.
+ns_add() {
+	local ns
+	ns_create "$@"
+	for ns in "$@"; do
+		ip -n "$pfx$ns" link set lo up || fail "lo up in $ns"
+	done
+}
+
+# n NAME CMD...: run CMD in namespace NAME.
+n() {
+	local ns=$1
+	shift
+	[ "${VERBOSE:-0}" = 1 ] && echo "# [$ns] $*" >&2
+	ip netns exec "$pfx$ns" "$@"
+}
+
+# ipb NAME: run the `ip' commands on stdin, one a line, in namespace NAME
+# ("" for the initial one): one process for a whole configuration.
+ipb() {
+	if [ -n "$1" ]; then
+		ip -n "$pfx$1" -b - || fail "ip -batch in $1 failed"
+	else
+		ip -b - || fail "ip -batch failed"
+	fi
+}
+
+# Kill every process in our namespaces (servers, monitors, the children of
+# a TCP server), found in one pass over /proc, then delete them all.
+ns_cleanup() {
+	local p ns pids=()
+	[ "${#nss[@]}" -gt 0 ] || return 0
+	for p in /proc/[0-9]*; do
+		for ns in "${nss[@]}"; do
+			if [ "$p/ns/net" -ef "/run/netns/$pfx$ns" ]; then
+				pids+=("${p#/proc/}")
+				break
+			fi
+		done
+	done
+	[ "${#pids[@]}" -gt 0 ] && kill "${pids[@]}" 2>/dev/null
+	printf "netns del $pfx%s\n" "${nss[@]}" | ip -force -b - 2>/dev/null
+	nss=()
+}
+
+# on_exit CMD...: run CMD at exit (in the order given), before the
+# namespaces and $tmp go.
+on_exit() { exit_cmds+=("$*"); }
+
+lib_exit() {
+	local c
+	for c in "${exit_cmds[@]}"; do
+		eval "$c"
+	done
+	ns_cleanup
+	rm -rf "$tmp"
+}
+trap lib_exit EXIT
+
+# ---- the hairpin command ----
+
+# hp NS ARGS...: hairpin in namespace NS (its own -n option).
+hp() {
+	local ns=$1
+	shift
+	"$HAIRPIN" -n "$pfx$ns" "$@"
+}
+
+# hstat NS NAME: one counter of `hairpin stats' (its text form: one
+# `name value' a line, read without a jq process).
+hstat() {
+	local name value
+	while read -r name value; do
+		[ "$name" = "$2" ] && { echo "$value"; return 0; }
+	done < <(hp "$1" stats)
+	return 1
+}
+
+# ---- topologies ----
+
+# veth NS1 IF1 NS2 IF2: a veth pair between two namespaces, both ends up.
+veth() {
+	ip link add "$2" netns "$pfx$1" type veth peer name "$4" netns "$pfx$3" ||
+		fail "veth $1:$2 - $3:$4"
+	ip -n "$pfx$1" link set "$2" up
+	ip -n "$pfx$3" link set "$4" up
+}
+
+# bridge NS BR PORT...: a bridge with these ports, up.
+bridge() {
+	local ns=$1 br=$2 p
+	shift 2
+	ip -n "$pfx$ns" link add "$br" type bridge
+	for p in "$@"; do
+		ip -n "$pfx$ns" link set "$p" master "$br"
+	done
+	ip -n "$pfx$ns" link set "$br" up
+}
+
+# router NS: forward IPv4.
+router() {
+	n "$1" sysctl -qw net.ipv4.ip_forward=1
+}
+
+# Every builder takes a TAG that suffixes its namespace names, so that two
+# copies (one NATed by nf_hairpin, one by the kernel's own NAT) can live
+# side by side in one boot (differential.sh).
+
+# One router, its LAN a switch with the server and a client on it:
+#
+#   [inet$T] 2.2.2.2 ---- WAN 1.1.1.1 [r$T] LAN 192.168.1.1
+#                                            |
+#                                     [sw$T] br0 (switch)
+#                                      |             |
+#                   [srv$T] 192.168.1.2:80   [lan$T] 192.168.1.10
+topo_one_lan() {
+	local t=$1
+	ns_create "r$t" "inet$t" "sw$t" "srv$t" "lan$t"
+	ipb "" <<-EOF
+	link add WAN netns ${pfx}r$t type veth peer name eth0 netns ${pfx}inet$t
+	link add LAN netns ${pfx}r$t type veth peer name p0 netns ${pfx}sw$t
+	link add p1 netns ${pfx}sw$t type veth peer name eth0 netns ${pfx}srv$t
+	link add p2 netns ${pfx}sw$t type veth peer name eth0 netns ${pfx}lan$t
+	EOF
+	ipb "sw$t" <<-EOF
+	link set lo up
+	link add br0 type bridge
+	link set p0 master br0 up
+	link set p1 master br0 up
+	link set p2 master br0 up
+	link set br0 up
+	EOF
+	ipb "r$t" <<-EOF
+	link set lo up
+	link set WAN up
+	link set LAN up
+	addr add 1.1.1.1/24 dev WAN
+	route add 2.2.2.2/32 dev WAN
+	route add default via 2.2.2.2 dev WAN
+	addr add 192.168.1.1/24 dev LAN
+	EOF
+	ipb "inet$t" <<-EOF
+	link set lo up
+	link set eth0 up
+	addr add 2.2.2.2/24 dev eth0
+	route add 1.1.1.1/32 dev eth0
+	route add default via 1.1.1.1
+	EOF
+	ipb "srv$t" <<-EOF
+	link set lo up
+	link set eth0 up
+	addr add 192.168.1.2/24 dev eth0
+	route add default via 192.168.1.1
+	EOF
+	ipb "lan$t" <<-EOF
+	link set lo up
+	link set eth0 up
+	addr add 192.168.1.10/24 dev eth0
+	route add default via 192.168.1.1
+	EOF
+	router "r$t"
+}
+
+# An OpenWrt-style router whose LAN ports are bridged on the router itself
+# (br-lan):
+#
+#   [inet$T] 203.0.113.7 ---- wan 82.120.11.22 [r$T] br-lan 192.168.1.1
+#                                                     (bridge: lan1 lan2)
+#                                                      |            |
+#                              [srv$T] 192.168.1.200:80   [lan$T] 192.168.1.10
+topo_br_lan() {
+	local t=$1
+	ns_create "r$t" "inet$t" "srv$t" "lan$t"
+	ipb "" <<-EOF
+	link add wan netns ${pfx}r$t type veth peer name eth0 netns ${pfx}inet$t
+	link add lan1 netns ${pfx}r$t type veth peer name eth0 netns ${pfx}srv$t
+	link add lan2 netns ${pfx}r$t type veth peer name eth0 netns ${pfx}lan$t
+	EOF
+	ipb "r$t" <<-EOF
+	link set lo up
+	link add br-lan type bridge
+	link set lan1 master br-lan up
+	link set lan2 master br-lan up
+	link set br-lan up
+	link set wan up
+	addr add 82.120.11.22/24 dev wan
+	route add 203.0.113.7/32 dev wan
+	route add default via 203.0.113.7 dev wan
+	addr add 192.168.1.1/24 dev br-lan
+	EOF
+	ipb "inet$t" <<-EOF
+	link set lo up
+	link set eth0 up
+	addr add 203.0.113.7/24 dev eth0
+	route add 82.120.11.22/32 dev eth0
+	route add default via 82.120.11.22
+	EOF
+	ipb "srv$t" <<-EOF
+	link set lo up
+	link set eth0 up
+	addr add 192.168.1.200/24 dev eth0
+	route add default via 192.168.1.1
+	EOF
+	ipb "lan$t" <<-EOF
+	link set lo up
+	link set eth0 up
+	addr add 192.168.1.10/24 dev eth0
+	route add default via 192.168.1.1
+	EOF
+	router "r$t"
+}
+
+# A router on three networks: the Internet, a DMZ (a switch with the
+# server and a client) and a trusted LAN:
+#
+#                 [inet$T] 123.45.6.7
+#                        |
+#                  ext 100.0.0.254
+#   [r$T] dmz 172.16.0.254          trusted 192.168.0.254
+#              |                              |
+#       [dsw$T] br0 (switch)          [tcli$T] 192.168.0.2
+#        |               |
+#   [srv$T] 172.16.0.1:80   [dcli$T] 172.16.0.2
+topo_three_networks() {
+	local t=$1
+	ns_create "r$t" "inet$t" "dsw$t" "srv$t" "dcli$t" "tcli$t"
+	ipb "" <<-EOF
+	link add ext netns ${pfx}r$t type veth peer name eth0 netns ${pfx}inet$t
+	link add dmz netns ${pfx}r$t type veth peer name p0 netns ${pfx}dsw$t
+	link add p1 netns ${pfx}dsw$t type veth peer name eth0 netns ${pfx}srv$t
+	link add p2 netns ${pfx}dsw$t type veth peer name eth0 netns ${pfx}dcli$t
+	link add trusted netns ${pfx}r$t type veth peer name eth0 netns ${pfx}tcli$t
+	EOF
+	ipb "dsw$t" <<-EOF
+	link set lo up
+	link add br0 type bridge
+	link set p0 master br0 up
+	link set p1 master br0 up
+	link set p2 master br0 up
+	link set br0 up
+	EOF
+	ipb "r$t" <<-EOF
+	link set lo up
+	link set ext up
+	link set dmz up
+	link set trusted up
+	addr add 100.0.0.254/24 dev ext
+	route add 123.45.6.7/32 dev ext
+	route add default via 123.45.6.7 dev ext
+	addr add 172.16.0.254/24 dev dmz
+	addr add 192.168.0.254/24 dev trusted
+	EOF
+	ipb "inet$t" <<-EOF
+	link set lo up
+	link set eth0 up
+	addr add 123.45.6.7/24 dev eth0
+	route add 100.0.0.254/32 dev eth0
+	route add default via 100.0.0.254
+	EOF
+	ipb "srv$t" <<-EOF
+	link set lo up
+	link set eth0 up
+	addr add 172.16.0.1/24 dev eth0
+	route add default via 172.16.0.254
+	EOF
+	ipb "dcli$t" <<-EOF
+	link set lo up
+	link set eth0 up
+	addr add 172.16.0.2/24 dev eth0
+	route add default via 172.16.0.254
+	EOF
+	ipb "tcli$t" <<-EOF
+	link set lo up
+	link set eth0 up
+	addr add 192.168.0.2/24 dev eth0
+	route add default via 192.168.0.254
+	EOF
+	router "r$t"
+}
+
+# A client, a router and a server in a line, for the flood tests (one
+# datagram from each of many source ports):
+#
+#   [cli$T] 10.1.0.1/16 ---- 10.1.255.254/16 [r$T] 10.2.0.1/24 ---- [srv$T] 10.2.0.2
+#                       eth0  c0                    s0  eth0
+#
+# The client sends from 10.1.0.x addresses it does not own (rp_filter off
+# on the router); the neighbours are resolved before the flood, as an
+# unresolved one queues only a few packets.
+topo_line() {
+	local t=$1
+	ns_create "cli$t" "r$t" "srv$t"
+	ipb "" <<-EOF
+	link add eth0 netns ${pfx}cli$t type veth peer name c0 netns ${pfx}r$t
+	link add s0 netns ${pfx}r$t type veth peer name eth0 netns ${pfx}srv$t
+	EOF
+	ipb "cli$t" <<-EOF
+	link set lo up
+	link set eth0 up
+	addr add 10.1.0.1/16 dev eth0
+	route add default via 10.1.255.254
+	EOF
+	ipb "r$t" <<-EOF
+	link set lo up
+	link set c0 up
+	link set s0 up
+	addr add 10.1.255.254/16 dev c0
+	addr add 10.2.0.1/24 dev s0
+	EOF
+	ipb "srv$t" <<-EOF
+	link set lo up
+	link set eth0 up
+	addr add 10.2.0.2/24 dev eth0
+	route add default via 10.2.0.1
+	EOF
+	n "r$t" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
+		net.ipv4.conf.c0.rp_filter=0
+	n "cli$t" ping -qc1 -W2 10.1.255.254 >/dev/null || fail "cli$t cannot reach r$t"
+	n "r$t" ping -qc1 -W2 10.2.0.2 >/dev/null || fail "r$t cannot reach srv$t"
+}
+
+# ---- peers (nfhp_peer) ----
+
+# serve NS tcp|udp ADDR PORT: an nfhp_peer server; it is listening when
+# this returns (the server goes to the background once it is).
+serve() {
+	local ns=$1
+	shift
+	"$PEER" -n "$pfx$ns" server "$@" ||
+		fail "server $* in $ns did not start"
+}
+
+# ask NS tcp|udp ADDR PORT [-t SECS] [-b ADDR:PORT] [-s BYTES]: an
+# nfhp_peer client; prints the server's answer, fails without one.  Where
+# a connection must fail, give a short -t: a failure is proved by the
+# timeout, and a connection that works answers in milliseconds.
+ask() {
+	local ns=$1
+	shift
+	[ "${VERBOSE:-0}" = 1 ] && echo "# [$ns] nfhp_peer client $*" >&2
+	"$PEER" -n "$pfx$ns" client "$@"
+}
+
+# saw NS ARGS...: the address the server saw (the address part of its
+# answer); empty if there was no answer.
+saw() {
+	local out
+	out=$(ask "$@" 2>/dev/null)
+	out=${out%%$'\n'*}
+	echo "${out%%:*}"
+}

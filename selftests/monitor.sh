@@ -14,22 +14,18 @@
 #   dnat add dst 1.1.1.1 proto udp dport 53 to 192.168.1.2:5353
 #   dnat add dst 1.1.1.1 proto tcp dport 80 to 192.168.1.2
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/topo.sh"
-require ss jq
+require_datapath
+require jq
 
-out=$(mktemp -d)
+out=$tmp
 mon_pids=()
-cleanup() {
-	local p
-	for p in "${mon_pids[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	rm -rf "$out"
-	ns_cleanup
+stop_monitors() {
+	[ "${#mon_pids[@]}" -gt 0 ] && kill "${mon_pids[@]}" 2>/dev/null
+	mon_pids=()
 }
-trap cleanup EXIT
+on_exit stop_monitors
 
-topo_004 ""
+topo_one_lan ""
 serve srv udp 0.0.0.0 5353
 serve srv tcp 0.0.0.0 80
 check "udp forward" hp r dnat add dst 1.1.1.1 proto udp dport 53 \
@@ -38,42 +34,30 @@ check "tcp forward" hp r dnat add dst 1.1.1.1 proto tcp dport 80 \
 	to 192.168.1.2
 check "short UDP timeout" hp r timeout set udp 2
 
-# Not through hp(): $! must be hairpin itself (ip netns exec execs it).
-ip netns exec "$pfx"r "$HAIRPIN" monitor > "$out/text" 2> "$out/text.err" &
+# Not through hp(), a function: $! must be hairpin itself.
+"$HAIRPIN" -n "$pfx"r monitor > "$out/text" 2> "$out/text.err" &
 mon_pids+=($!)
-ip netns exec "$pfx"r "$HAIRPIN" -j monitor > "$out/json" \
-	2> "$out/json.err" &
+"$HAIRPIN" -n "$pfx"r -j monitor > "$out/json" 2> "$out/json.err" &
 mon_pids+=($!)
 # Both have joined the group once a probe connection shows in both.
-ok=
-for i in $(seq 50); do
-	ask inet udp 1.1.1.1 53 -b 2.2.2.2:$((39000 + i)) -t 1 >/dev/null 2>&1
-	if grep -q "NEW" "$out/text" && grep -q '"new"' "$out/json"; then
-		ok=1
-		break
-	fi
-	sleep 0.2
-done
-[ -n "$ok" ] || fail "monitors print nothing: $(cat "$out"/*.err)"
+probes=0
+probe() {
+	probes=$((probes + 1))
+	ask inet udp 1.1.1.1 53 -b 2.2.2.2:$((39000 + probes)) -t 1 \
+		>/dev/null 2>&1
+	grep -q "NEW" "$out/text" && grep -q '"new"' "$out/json"
+}
+slowwait 20 probe || fail "monitors print nothing: $(cat "$out"/*.err)"
 log "ok: monitors listening"
 
-# Wait until CMD (a grep over the output) succeeds, at most 15 s.
-wait_for() {
-	local i
-	for i in $(seq 150); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
+# Events are awaited for at most 15 s each (slowwait).
 # UDP: NEW at once, DESTROY after the 2 s timeout.
 check_eq "UDP exchange" 2.2.2.2 "$(saw inet udp 1.1.1.1 53 -b 2.2.2.2:40001)"
 orig="udp 2.2.2.2:40001 -> 1.1.1.1:53"
 reply="reply 192.168.1.2:5353 -> 2.2.2.2:40001"
-check "text NEW with both tuples" wait_for \
+check "text NEW with both tuples" slowwait 15 \
 	grep -q "^\[NEW\] $orig | $reply | udp_unreplied dnat 1\$" "$out/text"
-check "text DESTROY after expiry" wait_for \
+check "text DESTROY after expiry" slowwait 15 \
 	grep -q "^\[DESTROY\] $orig | $reply | udp_replied dnat 1\$" "$out/text"
 
 jsel() {	# jsel EVENT SPORT PROTO: the JSON lines of that connection
@@ -91,22 +75,22 @@ jhas() {
 		.reply.dst == "2.2.2.2" and .reply.dport == .orig.sport and
 		.dnat_id > 0' <<< "$j" >/dev/null
 }
-check "JSON new with both tuples" wait_for jhas new 40001 udp 5353 53
-check "JSON destroy" wait_for jhas destroy 40001 udp 5353 53
+check "JSON new with both tuples" slowwait 15 jhas new 40001 udp 5353 53
+check "JSON destroy" slowwait 15 jhas destroy 40001 udp 5353 53
 
 # TCP: NEW, then DESTROY on conn flush (it would wait in time_wait).
 check_eq "TCP exchange" 2.2.2.2 "$(saw inet tcp 1.1.1.1 80 -b 2.2.2.2:40002)"
 orig="tcp 2.2.2.2:40002 -> 1.1.1.1:80"
 reply="reply 192.168.1.2:80 -> 2.2.2.2:40002"
-check "text NEW (TCP)" wait_for \
+check "text NEW (TCP)" slowwait 15 \
 	grep -q "^\[NEW\] $orig | $reply | syn_sent dnat 2\$" "$out/text"
 check_fails "no DESTROY before flush" \
 	grep -q "^\[DESTROY\] $orig" "$out/text"
 check "conn flush" hp r conn flush
-check "text DESTROY on flush" wait_for \
+check "text DESTROY on flush" slowwait 15 \
 	grep -q "^\[DESTROY\] $orig | $reply | [a-z_]* dnat 2\$" "$out/text"
 tcp_json() { jhas new 40002 tcp 80 80 && jhas destroy 40002 tcp 80 80; }
-check "JSON new and destroy (TCP)" wait_for tcp_json
+check "JSON new and destroy (TCP)" slowwait 15 tcp_json
 
 # Every line is one JSON object with an event.
 check "every JSON line parses" jq -e -s \

@@ -16,11 +16,10 @@
 # datagram, fragmented by the client, is reassembled before the port
 # forward looks at it and arrives whole.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/topo.sh"
-require ss
+require_datapath
 
-topo_004 ""
-ip -n "$pfx"r route add 192.168.1.2/32 dev LAN mtu 1280
+topo_one_lan ""
+ipb r <<< "route add 192.168.1.2/32 dev LAN mtu 1280"
 serve srv tcp 0.0.0.0 80
 serve srv udp 0.0.0.0 5353
 check "tcp forward" hp r dnat add dst 1.1.1.1 proto tcp dport 80 to 192.168.1.2

@@ -33,9 +33,9 @@
 # with an interface name, a prefix and a port range to compare is of the
 # same order.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/topo.sh"
-require jq
+require_datapath
 require_flood
+require jq
 
 # A timing test: on the debug kernel it would time KASAN and lockdep.
 on_debug_kernel && skip "timing test, run on the stock kernel only"
@@ -43,28 +43,8 @@ on_debug_kernel && skip "timing test, run on the stock kernel only"
 K=${NFHP_SCALE_K:-1000}
 ROUNDS=3
 RULES=10000
-out=$(mktemp -d)
-trap 'rm -rf "$out"; ns_cleanup' EXIT
+out=$tmp
 
-topo() {
-	local t=$1
-	ns_add "cli$t" "r$t" "srv$t"
-	veth "cli$t" eth0 "r$t" c0
-	veth "r$t" s0 "srv$t" eth0
-	router "r$t"
-	n "r$t" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
-		net.ipv4.conf.c0.rp_filter=0
-	ip -n "$pfx"cli$t addr add 10.1.0.1/16 dev eth0
-	ip -n "$pfx"cli$t route add default via 10.1.255.254
-	ip -n "$pfx"r$t addr add 10.1.255.254/16 dev c0
-	ip -n "$pfx"r$t addr add 10.2.0.1/24 dev s0
-	ip -n "$pfx"srv$t addr add 10.2.0.2/24 dev eth0
-	ip -n "$pfx"srv$t route add default via 10.2.0.1
-	n "cli$t" ping -qc1 -W2 10.1.255.254 >/dev/null || fail "cli$t cannot reach r$t"
-	n "r$t" ping -qc1 -W2 10.2.0.2 >/dev/null || fail "r$t cannot reach srv$t"
-}
-
-calc() { awk "BEGIN { print ($*) }"; }
 min() { if [ -z "$1" ] || [ "$(calc "$2 < $1")" = 1 ]; then echo "$2"; else echo "$1"; fi; }
 
 # run T SRC: K new connections from SRC through r$T; sets secs.
@@ -99,8 +79,8 @@ cat "$out/one" >> "$out/many"
 } > "$out/ipt-many"
 
 # Two routers, r1 with one forward and r2 with 10,000, measured in turn.
-topo 1
-topo 2
+topo_line 1
+topo_line 2
 t0=$SECONDS
 for t in 1 2; do
 	# the floods are never answered: they must outlive the test
@@ -131,7 +111,7 @@ log "RESULT nf_hairpin: $K new connections: 1 forward $a s," \
 t0=$SECONDS
 if on_debug_kernel; then
 	log "nf_nat comparison left to the stock kernel (timing a debug kernel says little)"
-elif command -v iptables-nft-restore >/dev/null && topo k; then
+elif command -v iptables-nft-restore >/dev/null && topo_line k; then
 	if n rk iptables-nft-restore < "$out/ipt-one"; then
 		run k 10.1.1.1
 		ka=$secs

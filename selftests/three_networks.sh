@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Seed 001: Ian Allen's DNAT description, a router on three networks.
+# A router on three networks, the example of Ian! D. Allen's "A Detailed
+# Description of Destination Network Address Translation (DNAT)".
 #
 #                 [inet] 123.45.6.7
 #                        |
@@ -12,17 +13,16 @@
 #        |               |
 #   [srv] 172.16.0.1:80   [dcli] 172.16.0.2
 #
-# Phase 1, the seed's five rules: three DNAT (one per router address,
+# Phase 1, the write-up's five rules: three DNAT (one per router address,
 # noreflect, as iptables would not reflect) and two SNAT for the two
 # internal networks.  Phase 2: one `dst local' rule, automatic reflection.
 # Either way: the DMZ client reaches the server through every router
 # address and the server sees 172.16.0.254; the trusted client's address
 # is kept (192.168.0.2); the Internet host's too (123.45.6.7).
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/topo.sh"
-require ss
+require_datapath
 
-topo_001 ""
+topo_three_networks ""
 serve srv tcp 0.0.0.0 80
 
 expect_all() {
@@ -38,12 +38,12 @@ expect_all() {
 }
 
 for a in 100.0.0.254 172.16.0.254 192.168.0.254; do
-	check "seed rule: dnat $a" hp r dnat add dst $a proto tcp dport 80 \
-		to 172.16.0.1 noreflect
+	check "the write-up's rule: dnat $a" hp r dnat add dst $a proto tcp \
+		dport 80 to 172.16.0.1 noreflect
 done
-check "seed rule: snat dmz" hp r snat add src 172.16.0.0/24 \
+check "the write-up's rule: snat dmz" hp r snat add src 172.16.0.0/24 \
 	dst 172.16.0.0/24 to 172.16.0.254
-check "seed rule: snat trusted" hp r snat add src 192.168.0.0/24 \
+check "the write-up's rule: snat trusted" hp r snat add src 192.168.0.0/24 \
 	dst 192.168.0.0/24 to 192.168.0.254
 expect_all "five rules"
 

@@ -4,14 +4,21 @@
 # Namespace deletion and rmmod with live connections and traffic flowing:
 # everything is freed (the VM runner fails on any splat or leak report).
 #
-#   [inet] 2.2.2.2 ---- WAN 1.1.1.1 [r] LAN 192.168.1.1 -- [sw] -- [srv], [lan]
-#   (seed 004, twice: tags a and b)
+#   [inet$T] 2.2.2.2 ---- WAN 1.1.1.1 [r$T] LAN 192.168.1.1
+#                                             |
+#                                      [sw$T] br0 (switch)
+#                                       |             |
+#          [srv$T] 192.168.1.2:80, :5353/udp   [lan$T] 192.168.1.10
+#
+#   T = a, b: two copies, each with clients in an endless loop
+#   dnat add dst 1.1.1.1 proto tcp dport 80 to 192.168.1.2
+#   dnat add dst 1.1.1.1 proto udp dport 53 to 192.168.1.2:5353
+#   snat add oif WAN masquerade
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/topo.sh"
-require ss
+require_datapath
 
 setup() {
-	topo_004 "$1"
+	topo_one_lan "$1"
 	serve "srv$1" tcp 0.0.0.0 80
 	serve "srv$1" udp 0.0.0.0 5353
 	hp "r$1" dnat add dst 1.1.1.1 proto tcp dport 80 to 192.168.1.2 ||
@@ -25,8 +32,8 @@ setup() {
 load() {
 	local t=$1
 	( while :; do
-		n "lan$t" $PEER client tcp 1.1.1.1 80 -s 200000 -t 2
-		n "inet$t" $PEER client udp 1.1.1.1 53 -t 1
+		ask "lan$t" tcp 1.1.1.1 80 -s 200000 -t 2
+		ask "inet$t" udp 1.1.1.1 53 -t 1
 	done ) > /dev/null 2>&1 &
 	loads+=($!)
 	disown $!
@@ -38,20 +45,28 @@ stop_load() {
 	loads=()
 	ns_cleanup
 }
-trap stop_load EXIT
+on_exit stop_load
+
+# conns T: how many connections r$T has to or from 1.1.1.1.
+conns() { hp "r$1" conn list | grep -c 1.1.1.1; }
+# piled_up: both routers have at least 4 (two rounds of the clients).
+piled_up() { [ "$(conns a)" -ge 4 ] && [ "$(conns b)" -ge 4 ]; }
 
 setup a
 setup b
 load a
 load b
-sleep 6
+slowwait 60 piled_up
 hp ra conn list | sed 's/^/#   /'
-[ "$(hp ra conn list | grep -c 1.1.1.1)" -gt 0 ] || fail "no connections"
+[ "$(conns a)" -gt 0 ] || fail "no connections"
 log "ok: connections live"
 
+before=$(conns b)
 check "delete a router namespace with live connections" \
 	ip netns del "$pfx"ra
-sleep 2
+# b's clients go on: rmmod comes with traffic flowing.
+more_in_b() { [ "$(conns b)" -gt "$before" ]; }
+check "traffic flows in b after the deletion" slowwait 30 more_in_b
 check "rmmod under traffic" rmmod nf_hairpin
 stop_load
 check_fails "module is gone" module_loaded
