@@ -13,6 +13,11 @@
 #       printed at the end).
 #   -t  outer timeout in seconds (default 900).
 #
+# NFHP_ACCEL sets QEMU's -accel (default tcg: one host thread per vCPU,
+# fastest for one VM alone).  scripts/check.sh runs several VMs at once
+# with tcg,thread=single, one host thread per VM, so that no more threads
+# spin than there are cores.  NFHP_ACCEL=kvm where the host has KVM.
+#
 # Inside the guest: /tmp and /run are tmpfs, the checkout is at its host
 # path, the command runs in it as root with bash.  The exit status is the
 # command's; it is non-zero also when the guest panics, oopses, WARNs (the
@@ -115,7 +120,10 @@ echo >> "$work/cmd"
 
 accel=${NFHP_ACCEL:-tcg}
 cpu=max
-[ "$accel" = tcg ] || cpu=host
+case "$accel" in
+tcg*) ;;
+*) cpu=host ;;
+esac
 log "booting $kver ($kernel) with $accel, timeout ${timeout}s, kernel log $klog"
 start=$SECONDS
 set +e
