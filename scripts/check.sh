@@ -7,15 +7,28 @@
 #   -> DKMS in a throwaway tree -> the selftests in QEMU on Debian's stock
 #   kernel and on a debug kernel (KASAN, lockdep, kmemleak, UBSAN).
 #
+# The selftests do not wait for the rest: the stock kernel's VMs boot as
+# soon as the module is built, while the lint and packaging checks run;
+# the debug kernel builds (or is found in the cache) from the start, and
+# its module and VMs follow it on their own.  Each kernel's selftests are
+# split over NFHP_SHARDS VMs (default: one per core), balanced by the
+# times the last run measured, and at most NFHP_VM_JOBS VMs (default: one
+# per core) run at once, each emulated by one host thread (QEMU's
+# tcg,thread=single): two-vCPU guests on more threads than cores spin on
+# each other's locks.  Measured on 2 cores, the same debug tests in two
+# VMs: 172 s so, 222 s with a thread per vCPU, 213 s in one VM.
+#
 # Prints one TAP line per check and per selftest, the time each stage took,
-# and last `N passed, N failed' alone on a line.  Exit status non-zero on
-# any failure.
+# and last `N passed, N failed, N skipped' alone on a line.  Exit status
+# non-zero on any failure.
 #
 #   scripts/check.sh          everything
 #   scripts/check.sh style    checkpatch only
 #
 # NFHP_SKIP_DEBUG=1 leaves out the debug kernel (quick local iterations; a
 # run with it reports the debug stage as not ok, never as passed).
+# NFHP_SHARDS=N: VMs per kernel; NFHP_VM_JOBS=N: VMs at once;
+# NFHP_VM_TIMEOUT: seconds per VM; NFHP_ACCEL: QEMU's -accel.
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,22 +43,43 @@ failed=0
 skipped=0
 t0=$SECONDS
 
+# In a job that runs in the background (the debug kernel's), results are
+# written as `@ok ...' lines for the main shell to number and count when
+# it replays the job's output (replay).
+bg=0
+
 ok() {
+	[ "$bg" = 1 ] && { echo "@ok $*"; return; }
 	n=$((n + 1))
 	passed=$((passed + 1))
 	echo "ok $n - $*"
 }
 
 not_ok() {
+	[ "$bg" = 1 ] && { echo "@not_ok $*"; return; }
 	n=$((n + 1))
 	failed=$((failed + 1))
 	echo "not ok $n - $*"
 }
 
 skip() {
+	[ "$bg" = 1 ] && { echo "@skip $*"; return; }
 	n=$((n + 1))
 	skipped=$((skipped + 1))
 	echo "ok $n - $* # SKIP"
+}
+
+# replay FILE: a background job's output, its results numbered and counted.
+replay() {
+	local line
+	while IFS= read -r line; do
+		case "$line" in
+		"@ok "*) ok "${line#@ok }" ;;
+		"@not_ok "*) not_ok "${line#@not_ok }" ;;
+		"@skip "*) skip "${line#@skip }" ;;
+		*) echo "$line" ;;
+		esac
+	done < "$1"
 }
 
 # run NAME CMD...: one TAP line for CMD, its output in build/logs/NAME.log,
@@ -76,14 +110,20 @@ stock_kdir() {
 	ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1
 }
 
-# Build the module for one kernel in build/NAME: a copy of the sources, so
-# that the stock and the debug builds do not trample each other.  W=1, and
-# any compiler warning is a failure.
-build_module() {
-	local name=$1 kdir=$2 out=$build/$1
+# copy_tree NAME: a copy of the sources in build/NAME, so that the stock
+# and the debug builds do not trample each other; both are copied at the
+# start, so that both test the same sources.
+copy_tree() {
+	local out=$build/$1
 	mkdir -p "$out"
 	rsync -a --delete --exclude=/build --exclude=/.git --exclude='*.ko' \
-		--exclude='*.o' --exclude='.*.cmd' "$root/" "$out/" || return 1
+		--exclude='*.o' --exclude='.*.cmd' "$root/" "$out/"
+}
+
+# Build the module for one kernel in its copy, build/NAME.  W=1, and any
+# compiler warning is a failure.
+build_module() {
+	local name=$1 kdir=$2 out=$build/$1
 	make -C "$out" KDIR="$kdir" module W=1 > "$out/build.log" 2>&1
 	local rc=$?
 	cat "$out/build.log"
@@ -168,42 +208,144 @@ install_check() {
 	return "$rc"
 }
 
-# vm_start KERNEL MODULE: run every selftest in a VM, in the background.
-vm_start() {
-	local kernel=$1 ko=$2 limit=2400
-	# The debug kernel under TCG is about five times slower.
-	[ "$kernel" = debug ] && limit=4800
-	(
-		tools/vm/run.sh -k "$kernel" -t "${NFHP_VM_TIMEOUT:-$limit}" \
-			-l "$logs/vm-$kernel.klog" -- selftests/run_tests.sh "$ko" \
-			> "$logs/vm-$kernel.out" 2> "$logs/vm-$kernel.err"
-		echo $? > "$logs/vm-$kernel.rc"
-	) &
-	vm_pids+=($!)
+# shards KERNEL N: split the selftests over N VMs; prints N lines, the
+# tests of each (in the Makefile's order).  Longest first, each onto the
+# least loaded VM, by the time the last run of this kernel took (a test
+# skipped counts 1 s, one not measured yet 60 s).
+shards() {
+	local kernel=$1 count=$2 t secs
+	for t in $all_tests; do
+		secs=$(cat "$logs"/vm-"$kernel"-*.out 2>/dev/null |
+			sed -n -e "s/^ok [0-9]* selftests: nf_hairpin: $t # \([0-9]*\)s$/\1/p" \
+			       -e "s/^ok [0-9]* selftests: nf_hairpin: $t # SKIP$/1/p" |
+			tail -n 1)
+		echo "${secs:-60} $t"
+	done | sort -k1,1nr | awk -v n="$count" '
+		{ best = 0
+		  for (i = 1; i < n; i++)
+			if (load[i] < load[best])
+				best = i
+		  load[best] += $1; vm[$2] = best }
+		END { for (t in vm) print vm[t], t }' > "$logs/shards-$kernel"
+	for ((i = 0; i < count; i++)); do
+		for t in $all_tests; do
+			grep -qx "$i $t" "$logs/shards-$kernel" && printf '%s ' "$t"
+		done
+		echo
+	done
 }
 
-# vm_report KERNEL: re-emit the VM's TAP lines as ours.
+# with_slot NAME CMD...: run CMD (a VM) once one of the vm_jobs slots is
+# free (a lock file each); NAME-secs gets how long CMD ran.
+with_slot() {
+	local name=$1 i rc start
+	shift
+	while :; do
+		for ((i = 1; i <= vm_jobs; i++)); do
+			start=$SECONDS
+			flock -n -E 75 "$logs/vm-slot-$i" "$@"
+			rc=$?
+			if [ "$rc" != 75 ]; then
+				echo $((SECONDS - start)) > "$logs/vm-$name.secs"
+				return "$rc"
+			fi
+		done
+		sleep 1
+	done
+}
+
+# vm_start KERNEL MODULE: the selftests in NFHP_SHARDS VMs, in the
+# background (their subshells' pids in vm_pids).  VM i of KERNEL leaves
+# build/logs/vm-KERNEL-i.{tests,out,err,klog,rc,secs}.
+vm_start() {
+	local kernel=$1 ko=$2 limit=1800 i=0 tests plan
+	# The debug kernel under TCG is about five times slower.
+	[ "$kernel" = debug ] && limit=3600
+	plan=$(shards "$kernel" "$shards")	# from the last run's logs
+	rm -f "$logs"/vm-"$kernel"-*
+	while read -r tests; do
+		i=$((i + 1))
+		[ -n "$tests" ] || continue
+		echo "$tests" > "$logs/vm-$kernel-$i.tests"
+		(
+			# shellcheck disable=SC2086
+			with_slot "$kernel-$i" tools/vm/run.sh -k "$kernel" \
+				-t "${NFHP_VM_TIMEOUT:-$limit}" \
+				-l "$logs/vm-$kernel-$i.klog" -- \
+				selftests/run_tests.sh "$ko" $tests \
+				> "$logs/vm-$kernel-$i.out" 2> "$logs/vm-$kernel-$i.err"
+			echo $? > "$logs/vm-$kernel-$i.rc"
+		) &
+		vm_pids+=($!)
+	done <<< "$plan"
+}
+
+# vm_report KERNEL: re-emit the TAP lines of KERNEL's VMs as ours, one
+# more line per VM for its run (exit status, kernel log), and a not ok
+# for any test that a VM did not get to.
 vm_report() {
-	local kernel=$1 out=$logs/vm-$1.out rc line
-	rc=$(cat "$logs/vm-$kernel.rc" 2>/dev/null || echo 1)
-	while IFS= read -r line; do
-		case "$line" in
-		"ok "*" # SKIP"*)
-			skip "$kernel: ${line#ok * selftests: }" ;;
-		"ok "*)
-			ok "$kernel: ${line#ok * selftests: }" ;;
-		"not ok "*)
-			grep -B40 -F "$line" "$out" | grep '^#' | tail -n 40
-			not_ok "$kernel: ${line#not ok * selftests: }" ;;
-		esac
-	done < "$out"
-	if [ "$rc" = 0 ]; then
-		ok "$kernel: VM run, kernel log clean"
-	else
-		sed 's/^/# /' "$logs/vm-$kernel.err"
-		tail -n 20 "$out" | sed 's/^/# /'
-		not_ok "$kernel: VM run (exit $rc, kernel log build/logs/vm-$kernel.klog)"
+	local kernel=$1 i out rc line t name
+	for out in "$logs"/vm-"$kernel"-*.out; do
+		[ -f "$out" ] || continue
+		name=$(basename "$out" .out)
+		i=${name##*-}
+		rc=$(cat "$logs/$name.rc" 2>/dev/null || echo 1)
+		while IFS= read -r line; do
+			case "$line" in
+			*": insmod"|*": rmmod")
+				line="$line (VM $i)" ;;
+			esac
+			case "$line" in
+			"ok "*" # SKIP"*)
+				line=${line#ok * selftests: }
+				skip "$kernel: ${line% # SKIP*}" ;;
+			"ok "*)
+				ok "$kernel: ${line#ok * selftests: }" ;;
+			"not ok "*)
+				grep -B40 -F "${line% (VM *}" "$out" | grep '^#' | tail -n 40
+				not_ok "$kernel: ${line#not ok * selftests: }" ;;
+			esac
+		done < "$out"
+		for t in $(cat "$logs/$name.tests"); do
+			grep -Eq "^(not )?ok [0-9]+ selftests: nf_hairpin: $t( |$)" "$out" ||
+				not_ok "$kernel: nf_hairpin: $t did not run (VM $i)"
+		done
+		if [ "$rc" = 0 ]; then
+			ok "$kernel: VM $i ran $(wc -w < "$logs/$name.tests") tests in $(cat "$logs/$name.secs")s, kernel log clean"
+		else
+			sed 's/^/# /' "$logs/$name.err"
+			tail -n 20 "$out" | sed 's/^/# /'
+			not_ok "$kernel: VM $i run (exit $rc, kernel log build/logs/$name.klog)"
+		fi
+	done
+}
+
+# The debug kernel's part, in the background from the start: wait for the
+# kernel, build the module against it, run its VMs.  Its output is
+# replayed (replay) at the end.
+debug_pass() {
+	local kdir
+	bg=1
+	stage_start=$SECONDS
+	if ! tools/vm/build-kernel.sh > "$logs/debug-kernel.path" \
+		2> "$logs/debug-kernel.log"; then
+		tail -n 30 "$logs/debug-kernel.log" | sed 's/^/# /'
+		not_ok "debug-kernel (log build/logs/debug-kernel.log)"
+		return
 	fi
+	kdir=$(tail -n 1 "$logs/debug-kernel.path")
+	ok "debug-kernel ($kdir)"
+	stage debug-kernel
+	# Wait for the stock build, the CLI and the selftests' programs (the
+	# VMs use them; and two compilers at once only slow both down).
+	while [ ! -e "$logs/build.done" ]; do sleep 1; done
+	run build-debug build_module debug "$kdir" || return
+	stage build-debug
+	vm_pids=()
+	vm_start debug "$build/debug/nf_hairpin.ko"
+	wait "${vm_pids[@]}"
+	stage vm-debug
+	vm_report debug
 }
 
 if [ "${1:-}" = style ]; then
@@ -217,18 +359,31 @@ echo "TAP version 13"
 run deps scripts/deps.sh
 stage deps
 
+vm_jobs=${NFHP_VM_JOBS:-$(nproc)}
+shards=${NFHP_SHARDS:-$vm_jobs}
+export NFHP_ACCEL=${NFHP_ACCEL:-tcg,thread=single}
+all_tests=$(make -s -C selftests --no-print-directory print-tests)
+copy_tree stock
+[ "${NFHP_SKIP_DEBUG:-0}" = 1 ] || copy_tree debug
+rm -f "$logs/build.done"
+
 # The debug kernel takes ~10 minutes to build the first time: start it now,
-# in parallel with everything up to the stock VM run.
-kbuild_pid=
+# and everything after it (module, VMs) in the background too.
 if [ "${NFHP_SKIP_DEBUG:-0}" != 1 ]; then
-	tools/vm/build-kernel.sh > "$logs/debug-kernel.path" 2> "$logs/debug-kernel.log" &
-	kbuild_pid=$!
+	debug_pass > "$logs/debug-pass.tap" 2>&1 &
+	debug_pid=$!
 fi
 
 run build-stock build_module stock "$(stock_kdir)"
 run build-cli make -C "$root" cli
 run build-selftests make -C selftests all
+touch "$logs/build.done"
 stage build
+
+# The stock kernel's selftests start now, beside everything that follows.
+vm_pids=()
+vm_start stock "$build/stock/nf_hairpin.ko"
+stock_t0=$SECONDS
 
 run checkpatch checkpatch
 run sparse sparse_check
@@ -243,32 +398,17 @@ run dkms dkms_check
 run install install_check
 stage install
 
-# Both VMs run side by side: much of a selftest's time is spent waiting
-# for a timeout that proves a connection fails, not computing.
-vm_pids=()
-rm -f "$logs"/vm-*.rc
-vm_start stock "$build/stock/nf_hairpin.ko"
-debug_ok=0
-if [ -n "$kbuild_pid" ]; then
-	if wait "$kbuild_pid"; then
-		ok "debug-kernel ($(tail -n 1 "$logs/debug-kernel.path"))"
-		kdir=$(tail -n 1 "$logs/debug-kernel.path")
-		stage debug-kernel
-		if run build-debug build_module debug "$kdir"; then
-			vm_start debug "$build/debug/nf_hairpin.ko"
-			debug_ok=1
-		fi
-	else
-		tail -n 30 "$logs/debug-kernel.log" | sed 's/^/# /'
-		not_ok "debug-kernel (log build/logs/debug-kernel.log)"
-	fi
+wait "${vm_pids[@]}"
+echo "# stage 'vm-stock' took $((SECONDS - stock_t0))s from the end of the build"
+stage_start=$SECONDS
+vm_report stock
+if [ "${NFHP_SKIP_DEBUG:-0}" != 1 ]; then
+	wait "$debug_pid"
+	replay "$logs/debug-pass.tap"
+	stage "debug pass, after the stock one"
 else
 	not_ok "debug kernel left out (NFHP_SKIP_DEBUG=1)"
 fi
-wait "${vm_pids[@]}"
-vm_report stock
-[ "$debug_ok" = 1 ] && vm_report debug
-stage vm
 
 echo "# total $((SECONDS - t0))s"
 echo "$passed passed, $failed failed, $skipped skipped"
