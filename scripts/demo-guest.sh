@@ -34,7 +34,7 @@ ip netns exec server socat TCP-LISTEN:80,fork,reuseaddr \
 	SYSTEM:'echo "hello from 192.168.1.2, you are $SOCAT_PEERADDR"' &
 sleep 1
 
-say "Rules (seed 004, reflection off to show the failure):"
+say "Rules (MikroTik's example, reflection off to show the failure):"
 run router "$hp" dnat add dst 1.1.1.1 proto tcp dport 80 to 192.168.1.2 noreflect
 run router "$hp" snat add oif WAN masquerade
 run router "$hp" dnat list
@@ -53,7 +53,7 @@ run router "$hp" dnat del dst 1.1.1.1 proto tcp dport 80
 run router "$hp" dnat add dst 1.1.1.1 proto tcp dport 80 to 192.168.1.2
 run client socat -T3 - TCP:1.1.1.1:80,connect-timeout=3
 run router "$hp" conn list
-say "Each connection as the seed's step table (from hairpin -j conn list):"
+say "Each connection as the page's step table (from hairpin -j conn list):"
 ip netns exec router "$hp" -j conn list | python3 -c '
 import json, sys
 for c in sorted(json.load(sys.stdin), key=lambda c: c["orig"]["sport"]):

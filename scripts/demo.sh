@@ -1,17 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make demo': seed 004's story (MikroTik's hairpin NAT write-up), told by
-# nf_hairpin inside a throwaway VM: the router forwards 1.1.1.1:80 to the
-# web server 192.168.1.2.  From the Internet it works; from the server's own
-# LAN it fails while reflection is off, exactly as the seed's step table
-# shows; with reflection on it works, and `hairpin conn list' shows each
-# connection's original and reply tuples.
+# `make demo': the example of MikroTik's "Hairpin NAT" documentation page,
+# told by nf_hairpin inside a throwaway VM: the router forwards 1.1.1.1:80
+# to the web server 192.168.1.2.  From the Internet it works; from the
+# server's own LAN it fails while reflection is off, exactly as the page's
+# step table shows; with reflection on it works, and `hairpin conn list'
+# shows each connection's original and reply tuples.  The same scenario is
+# selftests/hairpin_same_subnet.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cat <<'TXT'
-nf_hairpin demo: seed 004, "Hairpin NAT"
+nf_hairpin demo: MikroTik's "Hairpin NAT" example
 
       Internet host 2.2.2.2
               |
