@@ -29,6 +29,7 @@
  */
 #include <linux/kernel.h>
 #include <linux/log2.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/netdevice.h>
 #include <linux/sched/mm.h>
@@ -52,6 +53,8 @@
  * @gen:	dump generation, changes when the table is flushed
  * @gc:		expiry, a bounded slice of the buckets per run
  * @gc_next:	the bucket the next GC run starts at
+ * @memcg:	charged for the connections (see nfhp_conn_table_alloc()), or
+ *		NULL
  * @hn:		the namespace
  */
 struct nfhp_conn_table {
@@ -63,6 +66,7 @@ struct nfhp_conn_table {
 	atomic_t		gen;
 	struct delayed_work	gc;
 	unsigned int		gc_next;
+	struct mem_cgroup	*memcg;
 };
 
 #define NFHP_CONN_LOCKS		1024
@@ -351,9 +355,13 @@ struct nfhp_conn *nfhp_conn_alloc(struct nfhp_net *hn)
 		atomic_dec(&ct->count);
 		return ERR_PTR(-ENOSPC);
 	}
-	/* Charged to whoever made the namespace (main.c), in any context. */
-	old = set_active_memcg(hn->memcg);
-	c = kmem_cache_zalloc(nfhp_conn_cache, GFP_ATOMIC);
+	/*
+	 * Charged to the namespace's memcg in any context.  Not GFP_ATOMIC:
+	 * its __GFP_HIGH lets a charge go past memory.max, and a namespace's
+	 * packets would then take what its cgroup may not have.
+	 */
+	old = set_active_memcg(ct->memcg);
+	c = kmem_cache_zalloc(nfhp_conn_cache, GFP_NOWAIT | __GFP_NOWARN);
 	set_active_memcg(old);
 	if (!c) {
 		atomic_dec(&ct->count);
@@ -611,12 +619,24 @@ static void conn_gc(struct work_struct *work)
 				   NFHP_GC_INTERVAL);
 }
 
+/*
+ * The buckets as the control plane sees them, which may run before the
+ * first rule's hooks (and table) are in place: paired with the release in
+ * nfhp_conn_table_alloc().  The packet path needs no such care: the hooks
+ * are registered after the table is complete.
+ */
+static struct hlist_head *table_buckets(const struct nfhp_conn_table *ct)
+{
+	/* pairs with smp_store_release() in nfhp_conn_table_alloc() */
+	return smp_load_acquire(&ct->buckets);
+}
+
 void nfhp_conn_flush(struct nfhp_net *hn)
 {
 	struct nfhp_conn_table *ct = hn->conns;
 	unsigned int b;
 
-	if (!ct->buckets)
+	if (!table_buckets(ct))
 		return;
 	for (b = 0; b <= ct->hmask; b++) {
 		bucket_reap(hn, b, true, true);
@@ -693,7 +713,7 @@ int nfhp_conn_walk(struct nfhp_net *hn, struct nfhp_conn_cursor *cur,
 	u32 b = cur->bucket, skip = cur->skip, idx = 0;
 	int err;
 
-	if (!ct->buckets)
+	if (!table_buckets(ct))
 		return 0;
 	rcu_read_lock();
 	for (; b <= ct->hmask; b++, skip = 0, seek = false) {
@@ -741,10 +761,18 @@ stop:
 
 /* ---- setup ---- */
 
-/* Called under hn->lock before the hooks are registered. */
+/*
+ * Called under hn->lock before the hooks are registered, by the request
+ * that adds the namespace's first rule.  A namespace of a user namespace
+ * other than the initial one (one any user can make) has its connections
+ * charged to the memcg of whoever adds that rule, its admin, as its rules
+ * and this table are (__GFP_ACCOUNT); the host's own namespaces charge
+ * nobody for connections made in softirq.
+ */
 int nfhp_conn_table_alloc(struct nfhp_net *hn)
 {
 	struct nfhp_conn_table *ct = hn->conns;
+	struct hlist_head *buckets;
 	unsigned int size, i;
 
 	lockdep_assert_held(&hn->lock);
@@ -758,13 +786,16 @@ int nfhp_conn_table_alloc(struct nfhp_net *hn)
 		return -ENOMEM;
 	for (i = 0; i < NFHP_CONN_LOCKS; i++)
 		spin_lock_init(&ct->locks[i]);
-	ct->buckets = kvcalloc(size, sizeof(*ct->buckets), GFP_KERNEL_ACCOUNT);
-	if (!ct->buckets) {
+	buckets = kvcalloc(size, sizeof(*buckets), GFP_KERNEL_ACCOUNT);
+	if (!buckets) {
 		kvfree(ct->locks);
 		ct->locks = NULL;
 		return -ENOMEM;
 	}
+	if (hn->net->user_ns != &init_user_ns)
+		ct->memcg = get_mem_cgroup_from_mm(current->mm);
 	ct->hmask = size - 1;
+	smp_store_release(&ct->buckets, buckets);	/* see table_buckets() */
 	return 0;
 }
 
@@ -802,6 +833,7 @@ void nfhp_conn_net_exit(struct nfhp_net *hn)
 		kvfree(ct->buckets);
 		kvfree(ct->locks);
 	}
+	mem_cgroup_put(ct->memcg);
 	kfree(ct);
 	hn->conns = NULL;
 }

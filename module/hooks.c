@@ -270,8 +270,8 @@ static struct nfhp_conn *conn_new(struct nfhp_net *hn,
 	    nfhp_conn_evict(hn, p->proto, &p->t, nfhp_state_unconfirmed))
 		c = nfhp_conn_alloc(hn);
 	if (IS_ERR(c)) {
-		if (PTR_ERR(c) == -ENOSPC)
-			nfhp_stat_inc(hn, NFHP_STAT_DROP_TABLE_FULL);
+		nfhp_stat_inc(hn, PTR_ERR(c) == -ENOSPC ?
+			      NFHP_STAT_DROP_TABLE_FULL : NFHP_STAT_DROP_NOMEM);
 		return NULL;
 	}
 	c->proto = p->proto;
@@ -529,12 +529,13 @@ err_hooks:
 	return err;
 }
 
-void nfhp_hooks_disable(struct nfhp_net *hn)
+bool nfhp_hooks_disable(struct nfhp_net *hn)
 {
 	if (!hn->hooks_on)
-		return;
+		return false;
 	nf_unregister_net_hooks(hn->net, nfhp_hook_ops,
 				ARRAY_SIZE(nfhp_hook_ops));
 	nf_defrag_ipv4_disable(hn->net);
 	hn->hooks_on = false;
+	return true;
 }

@@ -9,9 +9,10 @@ struct nfhp_net;
 
 /*
  * Register the namespace's hooks and IPv4 defrag, once (the first rule
- * comes); under hn->lock.  Unregister them when the namespace goes.
+ * comes); under hn->lock.  Unregister them when the namespace goes: true
+ * if they were registered (a packet may still be in one).
  */
 int nfhp_hooks_enable(struct nfhp_net *hn);
-void nfhp_hooks_disable(struct nfhp_net *hn);
+bool nfhp_hooks_disable(struct nfhp_net *hn);
 
 #endif /* _NFHP_HOOKS_H */

@@ -9,7 +9,6 @@
  */
 #include <linux/module.h>
 #include <linux/kernel.h>
-#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/netdevice.h>
 #include <linux/sizes.h>
@@ -66,9 +65,18 @@ static void nfhp_cfg_init(struct nfhp_net *hn)
 		};
 		return;
 	}
-	mutex_lock(&host->lock);
-	hn->cfg = host->cfg;
-	mutex_unlock(&host->lock);
+	/* Field by field, as the packet path reads them: no lock on the
+	 * host's settings while a namespace is made (pernet_ops_rwsem held).
+	 */
+	hn->cfg.tcp_established = READ_ONCE(host->cfg.tcp_established);
+	hn->cfg.tcp_transitory = READ_ONCE(host->cfg.tcp_transitory);
+	hn->cfg.tcp_time_wait = READ_ONCE(host->cfg.tcp_time_wait);
+	hn->cfg.tcp_syn = READ_ONCE(host->cfg.tcp_syn);
+	hn->cfg.udp = READ_ONCE(host->cfg.udp);
+	hn->cfg.udp_unreplied = READ_ONCE(host->cfg.udp_unreplied);
+	hn->cfg.icmp = READ_ONCE(host->cfg.icmp);
+	hn->cfg.conn_max = READ_ONCE(host->cfg.conn_max);
+	hn->cfg.rules_max = READ_ONCE(host->cfg.rules_max);
 }
 
 static int __net_init nfhp_net_init(struct net *net)
@@ -79,19 +87,10 @@ static int __net_init nfhp_net_init(struct net *net)
 	hn->net = net;
 	mutex_init(&hn->lock);
 	nfhp_cfg_init(hn);
-	/*
-	 * Whoever creates the namespace (current: unshare(), clone() or, for
-	 * the namespaces that exist at load, modprobe) pays for it: its rules
-	 * and tables are allocated with __GFP_ACCOUNT in its admin's
-	 * requests, its connections in softirq under set_active_memcg().
-	 */
-	hn->memcg = get_mem_cgroup_from_mm(current->mm);
 	hn->stats = __netdev_alloc_pcpu_stats(struct nfhp_stats,
 					      GFP_KERNEL_ACCOUNT);
-	if (!hn->stats) {
-		err = -ENOMEM;
-		goto err_stats;
-	}
+	if (!hn->stats)
+		return -ENOMEM;
 	err = nfhp_conn_net_init(hn);
 	if (err)
 		goto err_conn;
@@ -101,8 +100,6 @@ static int __net_init nfhp_net_init(struct net *net)
 
 err_conn:
 	free_percpu(hn->stats);
-err_stats:
-	mem_cgroup_put(hn->memcg);
 	return err;
 }
 
@@ -110,12 +107,11 @@ static void __net_exit nfhp_net_exit(struct net *net)
 {
 	struct nfhp_net *hn = nfhp_pernet(net);
 
-	nfhp_hooks_disable(hn);		/* hooks and defrag off: no new packet */
-	synchronize_net();		/* and none still in a hook */
+	if (nfhp_hooks_disable(hn))	/* hooks and defrag off: no new packet */
+		synchronize_net();	/* and none still in a hook */
 	nfhp_conn_net_exit(hn);		/* GC stopped, connections reaped */
 	nfhp_rules_net_exit(hn);	/* after the connections that hold them */
 	free_percpu(hn->stats);
-	mem_cgroup_put(hn->memcg);
 	mutex_destroy(&hn->lock);
 }
 

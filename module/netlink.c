@@ -1011,6 +1011,7 @@ static const u8 stats_attr[__NFHP_STAT_MAX] = {
 	[NFHP_STAT_CLASH]		= NFHP_STATS_A_CLASH,
 	[NFHP_STAT_TCP_OUT_OF_WINDOW]	= NFHP_STATS_A_TCP_OUT_OF_WINDOW,
 	[NFHP_STAT_EVICTED]		= NFHP_STATS_A_EVICTED,
+	[NFHP_STAT_DROP_NOMEM]		= NFHP_STATS_A_DROP_NOMEM,
 };
 
 /* Sum of one counter over all CPUs. */
@@ -1101,15 +1102,15 @@ static int config_get_doit(struct sk_buff *skb, struct genl_info *info)
 /* Setting @type of @cfg in its attribute's unit (seconds, or a count). */
 static u32 cfg_get(const struct nfhp_cfg *cfg, int type)
 {
-	switch (type) {
-	case NFHP_CFG_A_CONN_MAX:
+	if (type == NFHP_CFG_A_CONN_MAX)
 		return READ_ONCE(cfg->conn_max);
-	case NFHP_CFG_A_RULES_MAX:
+	if (type == NFHP_CFG_A_RULES_MAX)
 		return READ_ONCE(cfg->rules_max);
-	default:
-		return READ_ONCE(*(const unsigned long *)((const void *)cfg +
-							   cfg_timeouts[type])) / HZ;
-	}
+	/* A setting added without its place here: a ceiling of 0 refuses it. */
+	if (WARN_ON_ONCE(!cfg_is_timeout(type)))
+		return 0;
+	return READ_ONCE(*(const unsigned long *)((const void *)cfg +
+						   cfg_timeouts[type])) / HZ;
 }
 
 #define ABOVE_HOST(name)						\

@@ -28,7 +28,6 @@
 #define NFHP_VERSION_STR	NFHP_VERSION
 
 struct nfhp_conn_table;
-struct mem_cgroup;
 
 /**
  * struct nfhp_cfg - settings, changed under nfhp_net.lock, read locklessly
@@ -60,6 +59,7 @@ enum nfhp_stat {
 	NFHP_STAT_CLASH,
 	NFHP_STAT_TCP_OUT_OF_WINDOW,	/* RST/FIN/SYN-ACK not moving state */
 	NFHP_STAT_EVICTED,		/* unreplied, made room in a full table */
+	NFHP_STAT_DROP_NOMEM,		/* no memory (or memcg) for a new one */
 	__NFHP_STAT_MAX
 };
 
@@ -77,8 +77,6 @@ struct nfhp_stats {
 struct nfhp_net {
 	struct net		*net;
 	struct mutex		lock;
-	/* who made the namespace: charged for what its packets allocate */
-	struct mem_cgroup	*memcg;
 	struct nfhp_cfg		cfg;
 	struct nfhp_stats __percpu *stats;
 	/* rules.c: the published rule set */

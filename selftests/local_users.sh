@@ -15,7 +15,8 @@
 #   them above the host's (the initial namespace's) values; root in a
 #   namespace of the initial user namespace may.
 # - What that namespace's rules and connections allocate is charged to the
-#   memory cgroup of the user who made it.
+#   memory cgroup of the user who configures it, and at that cgroup's
+#   limit new connections are refused and counted (drop_nomem).
 . "$(dirname "$0")/lib.sh"
 require_datapath
 require_flood
@@ -99,6 +100,10 @@ $HAIRPIN dnat add dst 10.0.0.9 proto udp dport 53 to 10.0.0.2:9
 $FLOOD 10.0.0.1 10.0.0.9 53 $conns >/dev/null
 $HAIRPIN -j stats > $sync/stats
 touch $sync/done
+while [ ! -e $sync/go2 ]; do sleep 0.1; done
+$FLOOD 10.0.0.1 10.0.0.9 53 $conns -b 40000 >/dev/null
+$HAIRPIN -j stats > $sync/stats2
+touch $sync/done2
 sleep 120
 "
 sh -c "echo \$\$ > $cg/cgroup.procs && exec setpriv --reuid=65534 --regid=65534 --clear-groups unshare -Urn sh -c '$inner'" &
@@ -120,6 +125,26 @@ check_eq "the user's namespace made its connections" "$conns" "$made"
 check "connections are charged to the user's cgroup" \
 	[ $((slab1 - slab0)) -ge $((conns * 128 * 8 / 10)) ]
 check "rule counters (per CPU) are charged too" [ $((pcpu1 - pcpu0)) -gt 0 ]
+
+# At the cgroup's limit new connections are refused and counted, not
+# taken from memory the cgroup may not have (GFP_ATOMIC would force the
+# charge past memory.max).  1.5 MiB of room: fewer than the 128 bytes x
+# $conns the second flood asks for.
+room=$((3 << 19))
+echo $(( $(cat "$cg/memory.current") + room )) > "$cg/memory.max" ||
+	fail "memory.max"
+touch "$sync/go2"
+slowwait 120 test -e "$sync/done2" || fail "the second flood did not finish"
+more=$(( $(jq -r .conns "$sync/stats2") - made ))
+nomem=$(jq -r .drop_nomem "$sync/stats2")
+log "at memory.max: $more more connections, $nomem dropped for want of memory; memory.current $(cat "$cg/memory.current") <= memory.max $(cat "$cg/memory.max")"
+check "fewer connections than asked for at the limit" [ "$more" -lt "$conns" ]
+# (At least: sendmmsg() sends again a datagram a hook refused after
+# the first of a batch.)
+check "every one refused is counted (drop_nomem)" \
+	[ "$nomem" -ge $((conns - more)) ]
+check "the cgroup stays within memory.max" \
+	[ "$(cat "$cg/memory.current")" -le "$(cat "$cg/memory.max")" ]
 kill "$inner_pid" 2>/dev/null
 pkill -u 65534 -f "sleep 120" 2>/dev/null
 wait 2>/dev/null

@@ -39,6 +39,7 @@ const char *const hp_stats_names[NFHP_STATS_A_MAX + 1] = {
 	[NFHP_STATS_A_CLASH]		= "clash",
 	[NFHP_STATS_A_TCP_OUT_OF_WINDOW] = "tcp_out_of_window",
 	[NFHP_STATS_A_EVICTED]		= "evicted",
+	[NFHP_STATS_A_DROP_NOMEM]	= "drop_nomem",
 };
 
 const char *const hp_state_names[__NFHP_CONN_S_MAX] = {

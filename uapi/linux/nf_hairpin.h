@@ -312,11 +312,15 @@ enum nfhp_stats_attr {
 	 * one in a full table.
 	 */
 	NFHP_STATS_A_EVICTED,
+	/* New connections dropped because their memory could not be had:
+	 * the system's, or the namespace's memory cgroup's limit.
+	 */
+	NFHP_STATS_A_DROP_NOMEM,
 	__NFHP_STATS_A_MAX
 };
 #define NFHP_STATS_A_MAX (__NFHP_STATS_A_MAX - 1)
-/* The old name of NFHP_STATS_A_MALFORMED: these packets are not dropped
- * here.  Kept for one release.
+/* The old name of NFHP_STATS_A_MALFORMED (these packets are not dropped
+ * here), kept for programs built against 0.1.
  */
 #define NFHP_STATS_A_DROP_MALFORMED	NFHP_STATS_A_MALFORMED
 
