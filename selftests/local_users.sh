@@ -130,7 +130,17 @@ check "rule counters (per CPU) are charged too" [ $((pcpu1 - pcpu0)) -gt 0 ]
 # taken from memory the cgroup may not have (GFP_ATOMIC would force the
 # charge past memory.max).  1.5 MiB of room: fewer than the 128 bytes x
 # $conns the second flood asks for.
+# The user's processes go to a sibling cgroup first: the connections stay
+# charged to this one (the memcg of the namespace's admin when the first
+# rule came), and at its limit no process of the test is OOM-killed.
 room=$((3 << 19))
+mkdir "$cg-procs" || fail "mkdir $cg-procs"
+on_exit 'rmdir "$cg-procs" 2>/dev/null'
+# (A `sleep 0.1' of the waiting loop may be gone before it is moved.)
+for pid in $(cat "$cg/cgroup.procs"); do
+	echo "$pid" > "$cg-procs/cgroup.procs" 2>/dev/null
+done
+grep -q . "$cg-procs/cgroup.procs" || fail "the user's shell did not move"
 echo $(( $(cat "$cg/memory.current") + room )) > "$cg/memory.max" ||
 	fail "memory.max"
 touch "$sync/go2"
