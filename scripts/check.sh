@@ -116,8 +116,10 @@ stock_kdir() {
 copy_tree() {
 	local out=$build/$1
 	mkdir -p "$out"
-	rsync -a --delete --exclude=/build --exclude=/.git --exclude='*.ko' \
-		--exclude='*.o' --exclude='.*.cmd' "$root/" "$out/"
+	# Nothing that git ignores: the checkout's own build products
+	# (nf_hairpin.mod.c, Module.symvers, ...) are the stock kernel's.
+	rsync -a --delete --exclude=/.git --filter=':- .gitignore' \
+		"$root/" "$out/"
 }
 
 # Build the module for one kernel in its copy, build/NAME.  W=1, and any
