@@ -23,7 +23,6 @@
 . "$(dirname "$0")/lib.sh"
 require_datapath
 require jq socat nft python3
-TCPH=$NFHP_ROOT/selftests/nfhp_tcp.py
 h=h
 k=k
 
@@ -41,33 +40,14 @@ n "r$k" nft -f - <<-EOF || fail "nft dnat"
 EOF
 
 # The long-lived connection of each copy: an echo server, a client that
-# holds the connection and acts on demand (nfhp_tcp.py client).
-for t in $h $k; do
-	n "srv$t" socat TCP-LISTEN:80,reuseaddr,fork SYSTEM:cat &
-	mkdir "$tmp/$t" && mkfifo "$tmp/$t/cmd" && : > "$tmp/$t/out"
-done
-for t in $h $k; do
-	slowwait 10 n "srv$t" sh -c 'ss -Hltn | grep -q ":80 "' ||
-		fail "echo server in srv$t"
-	n "inet$t" python3 "$TCPH" client 1.1.1.1 80 40000 "$tmp/$t" &
-done
-
-# result T WORD: the client of copy T logged WORD as its last line.
-result() { [ "$(tail -n1 "$tmp/$1/out")" = "$2" ]; }
-# ping T: a line there and back through copy T; `ok' or `fail'.
-ping_() {
-	local n0
-	n0=$(wc -l < "$tmp/$1/out")
-	echo ping > "$tmp/$1/cmd"
-	slowwait 5 sh -c "[ \$(wc -l < $tmp/$1/out) -gt $n0 ]" || { echo fail; return; }
-	tail -n1 "$tmp/$1/out" | cut -d' ' -f1
-}
+# holds the connection and acts on demand (held_start in lib.sh).
+held_start $h $k
 # state: the forwarded connection's state in nf_hairpin's table.
 state() { hp "r$h" -j conn list | jq -r '.[0].state // "none"'; }
 tmo() { hp "r$h" -j conn list | jq -r '.[0].timeout // 0'; }
 
 for t in $h $k; do
-	slowwait 10 result "$t" up || fail "client of copy $t did not connect"
+	slowwait 10 held_result "$t" up || fail "client of copy $t did not connect"
 done
 check_eq "connection established (nf_hairpin)" established "$(state)"
 
@@ -77,7 +57,7 @@ seq_of() {
 	n "inet$t" python3 "$TCPH" seq eth0 40000 80 5 > "$tmp/$t/seq" &
 	s=$!
 	slowwait 10 grep -q ready "$tmp/$t/seq" || fail "sniffer in inet$t"
-	[ "$(ping_ "$t")" = ok ] || fail "ping through copy $t"
+	[ "$(held_ping "$t")" = ok ] || fail "ping through copy $t"
 	wait "$s" || fail "no segment seen in inet$t"
 	[ "$(wc -l < "$tmp/$t/seq")" = 2 ] || fail "no segment seen in inet$t"
 	tail -n1 "$tmp/$t/seq" | cut -d' ' -f1
@@ -124,15 +104,15 @@ check "timeout still that of an established connection ($t_left s)" \
 # 15 s idle, then a line each way (the echo comes back from the server).
 log "15 s idle"
 sleep 15
-check_eq "after 15 s idle: data both ways (nf_hairpin)" ok "$(ping_ $h)"
-log "info: the kernel's NAT, after the same forgeries and 15 s idle: $(ping_ $k)"
+check_eq "after 15 s idle: data both ways (nf_hairpin)" ok "$(held_ping $h)"
+log "info: the kernel's NAT, after the same forgeries and 15 s idle: $(held_ping $k)"
 check_eq "still established (nf_hairpin)" established "$(state)"
 
 # The real client's own reset, at its SND.NXT: in window, it ends the
 # connection (close, then gone within its 10 s).
 for t in $h $k; do
 	echo rst > "$tmp/$t/cmd"
-	slowwait 5 result "$t" "rst sent" || fail "client of copy $t: no rst"
+	slowwait 5 held_result "$t" "rst sent" || fail "client of copy $t: no rst"
 done
 slowwait 5 sh -c "[ \"\$($HAIRPIN -n ${pfx}r$h -j conn list | jq -r '.[0].state // \"none\"')\" != established ]"
 st=$(state)

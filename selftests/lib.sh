@@ -481,3 +481,37 @@ saw() {
 	out=${out%%$'\n'*}
 	echo "${out%%:*}"
 }
+
+# ---- a held TCP connection (nfhp_tcp.py client) ----
+
+TCPH=$NFHP_ROOT/selftests/nfhp_tcp.py
+
+# held_start T...: in each copy T, an echo server on srv$T:80 and a client
+# in inet$T that connects from 2.2.2.2:40000 to 1.1.1.1:80 and holds the
+# connection, acting on the commands written to $tmp/T/cmd and logging to
+# $tmp/T/out (see nfhp_tcp.py).
+held_start() {
+	local t
+	for t in "$@"; do
+		n "srv$t" socat TCP-LISTEN:80,reuseaddr,fork SYSTEM:cat &
+		mkdir "$tmp/$t" && mkfifo "$tmp/$t/cmd" && : > "$tmp/$t/out"
+	done
+	for t in "$@"; do
+		slowwait 10 n "srv$t" sh -c 'ss -Hltn | grep -q ":80 "' ||
+			fail "echo server in srv$t"
+		n "inet$t" python3 "$TCPH" client 1.1.1.1 80 40000 "$tmp/$t" &
+	done
+}
+
+# held_result T WORD: the client of copy T logged WORD as its last line.
+held_result() { [ "$(tail -n1 "$tmp/$1/out")" = "$2" ]; }
+
+# held_ping T: a line there and back through copy T; `ok' or `fail'.
+held_ping() {
+	local n0
+	n0=$(wc -l < "$tmp/$1/out")
+	echo ping > "$tmp/$1/cmd"
+	slowwait 5 sh -c "[ \$(wc -l < $tmp/$1/out) -gt $n0 ]" ||
+		{ echo fail; return; }
+	tail -n1 "$tmp/$1/out" | cut -d' ' -f1
+}

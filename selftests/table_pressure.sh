@@ -26,7 +26,6 @@
 require_datapath
 require_flood
 require jq socat nft python3
-TCPH=$NFHP_ROOT/selftests/nfhp_tcp.py
 h=h
 k=k
 max=200
@@ -67,26 +66,11 @@ log "info: the kernel's NAT: nf_conntrack_max is read-only in a child" \
 	"not filled here, the comparison is of behaviour"
 
 for t in $h $k; do
-	n "srv$t" socat TCP-LISTEN:80,reuseaddr,fork SYSTEM:cat &
 	serve "srv$t" udp 0.0.0.0 5353
 	serve "srv$t" tcp 0.0.0.0 8080
 	serve "inet$t" tcp 0.0.0.0 8080
-	mkdir "$tmp/$t" && mkfifo "$tmp/$t/cmd" && : > "$tmp/$t/out"
 done
-for t in $h $k; do
-	slowwait 10 n "srv$t" sh -c 'ss -Hltn | grep -q ":80 "' ||
-		fail "echo server in srv$t"
-	n "inet$t" python3 "$TCPH" client 1.1.1.1 80 40000 "$tmp/$t" &
-done
-
-result() { [ "$(tail -n1 "$tmp/$1/out")" = "$2" ]; }
-ping_() {
-	local n0
-	n0=$(wc -l < "$tmp/$1/out")
-	echo ping > "$tmp/$1/cmd"
-	slowwait 5 sh -c "[ \$(wc -l < $tmp/$1/out) -gt $n0 ]" || { echo fail; return; }
-	tail -n1 "$tmp/$1/out" | cut -d' ' -f1
-}
+held_start $h $k
 # conn T PROTO PORT: the state of copy h's connection from 2.2.2.2:PORT
 conn() {
 	hp "r$h" -j conn list proto "$1" port "$2" |
@@ -94,7 +78,7 @@ conn() {
 }
 
 for t in $h $k; do
-	slowwait 10 result "$t" up || fail "client of copy $t did not connect"
+	slowwait 10 held_result "$t" up || fail "client of copy $t did not connect"
 	check_eq "before: replied UDP flow (copy $t)" 2.2.2.2 \
 		"$(saw "inet$t" udp 1.1.1.1 53 -b 2.2.2.2:40000 -t 3)"
 done
@@ -173,7 +157,7 @@ check_eq "after: TCP still established, never evicted" established \
 	"$(conn tcp 40000)"
 check_eq "after: UDP still replied, never evicted" udp_replied \
 	"$(conn udp 40000)"
-check_eq "after: the TCP connection carries data" ok "$(ping_ $h)"
+check_eq "after: the TCP connection carries data" ok "$(held_ping $h)"
 check_eq "after: the UDP flow is answered" 2.2.2.2 \
 	"$(saw "inet$h" udp 1.1.1.1 53 -b 2.2.2.2:40000 -t 3)"
 
@@ -191,7 +175,7 @@ log "info: the kernel's NAT after the same floods:" \
 	"conntrack entries $(n "r$k" cat /proc/sys/net/netfilter/nf_conntrack_count)," \
 	"LAN masquerade $(saw "lan$k" tcp 2.2.2.2 8080 -t 3 || :)," \
 	"new forward $(saw "inet$k" tcp 1.1.1.1 8080 -b 2.2.2.2:40001 -t 3 || :)," \
-	"old TCP $(ping_ $k), old UDP $(saw "inet$k" udp 1.1.1.1 53 \
+	"old TCP $(held_ping $k), old UDP $(saw "inet$k" udp 1.1.1.1 53 \
 	-b 2.2.2.2:40000 -t 3 || :)"
 
 hp "r$h" stats | sed 's/^/#   /'
