@@ -14,7 +14,7 @@
 #   hp NS ARGS..., hstat NS NAME     the hairpin command in a namespace
 #   calc EXPR                        floating-point arithmetic (awk)
 #   on_debug_kernel                  true in the debug kernel's VM
-#   veth, bridge, router, topo_*     topology builders (pictures below)
+#   veth, router, topo_*             topology builders (pictures below)
 #   serve, ask, saw                  nfhp_peer server and client
 #
 # Exit codes (kselftest): 0 pass, 1 fail, 4 skip.
@@ -216,17 +216,6 @@ veth() {
 		fail "veth $1:$2 - $3:$4"
 	ip -n "$pfx$1" link set "$2" up
 	ip -n "$pfx$3" link set "$4" up
-}
-
-# bridge NS BR PORT...: a bridge with these ports, up.
-bridge() {
-	local ns=$1 br=$2 p
-	shift 2
-	ip -n "$pfx$ns" link add "$br" type bridge
-	for p in "$@"; do
-		ip -n "$pfx$ns" link set "$p" master "$br"
-	done
-	ip -n "$pfx$ns" link set "$br" up
 }
 
 # router NS: forward IPv4.
