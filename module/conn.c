@@ -356,12 +356,15 @@ struct nfhp_conn *nfhp_conn_alloc(struct nfhp_net *hn)
 		return ERR_PTR(-ENOSPC);
 	}
 	/*
-	 * Charged to the namespace's memcg in any context.  Not GFP_ATOMIC:
-	 * its __GFP_HIGH lets a charge go past memory.max, and a namespace's
-	 * packets would then take what its cgroup may not have.
+	 * Charged to the namespace's memcg in any context.  GFP_ATOMIC but
+	 * for __GFP_HIGH, which lets a memcg charge go past memory.max: a
+	 * namespace's packets would then take what its cgroup may not have.
+	 * (__GFP_ATOMIC keeps the page allocator's atomic reserve: plain
+	 * GFP_NOWAIT failed one connection in five under KASAN.)
 	 */
 	old = set_active_memcg(ct->memcg);
-	c = kmem_cache_zalloc(nfhp_conn_cache, GFP_NOWAIT | __GFP_NOWARN);
+	c = kmem_cache_zalloc(nfhp_conn_cache,
+			      (GFP_ATOMIC & ~__GFP_HIGH) | __GFP_NOWARN);
 	set_active_memcg(old);
 	if (!c) {
 		atomic_dec(&ct->count);
