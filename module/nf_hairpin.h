@@ -60,6 +60,11 @@ enum nfhp_stat {
 	NFHP_STAT_TCP_OUT_OF_WINDOW,	/* RST/FIN/SYN-ACK not moving state */
 	NFHP_STAT_EVICTED,		/* unreplied, made room in a full table */
 	NFHP_STAT_DROP_NOMEM,		/* no memory (or memcg) for a new one */
+	NFHP_STAT_CT_DROP,		/* conntrack confirmed it untranslated */
+	NFHP_STAT_DROP_PROTO,		/* untranslatable protocol, SNAT rule */
+	NFHP_STAT_TCP_PICKUP,		/* TCP taken up mid-stream */
+	NFHP_STAT_ADDR_GONE,		/* its SNAT address or interface went */
+	NFHP_STAT_CLASH_REMAP,		/* another source port: replies clashed */
 	__NFHP_STAT_MAX
 };
 

@@ -8,6 +8,7 @@ say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
 run() { echo "  [$1] \$ ${*:2}"; ip netns exec "$1" "${@:2}" 2>&1 | sed 's/^/    /'; }
 
 modprobe -q nf_defrag_ipv4
+modprobe -q nf_nat
 insmod "$ko" || exit 1
 for ns in inet router client server; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
 ip link add WAN netns router type veth peer name eth0 netns inet

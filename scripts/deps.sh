@@ -17,7 +17,7 @@ pkgs=(
 	libmnl-dev libjansson-dev pkg-config clang libclang-rt-14-dev llvm
 	# what the selftests use inside the VM
 	iproute2 iputils-ping nftables iptables socat python3 util-linux
-	procps tcpdump rsync jq
+	procps tcpdump rsync jq conntrack
 )
 
 missing=()

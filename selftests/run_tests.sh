@@ -29,8 +29,10 @@ echo "TAP version 13"
 echo "1..$((${#tests[@]} + 2))"
 
 num=1
-# insmod does not load dependencies: the datapath needs IPv4 defrag.
+# insmod does not load dependencies: IPv4 defrag, and nf_nat (with
+# nf_conntrack) whose entries we keep in step with ours.
 modprobe -q nf_defrag_ipv4 2>/dev/null
+modprobe -q nf_nat 2>/dev/null
 if insmod "$ko"; then
 	echo "ok $num selftests: nf_hairpin: insmod"
 	pass=$((pass + 1))

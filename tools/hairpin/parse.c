@@ -40,6 +40,11 @@ const char *const hp_stats_names[NFHP_STATS_A_MAX + 1] = {
 	[NFHP_STATS_A_TCP_OUT_OF_WINDOW] = "tcp_out_of_window",
 	[NFHP_STATS_A_EVICTED]		= "evicted",
 	[NFHP_STATS_A_DROP_NOMEM]	= "drop_nomem",
+	[NFHP_STATS_A_CT_DROP]		= "ct_drop",
+	[NFHP_STATS_A_DROP_PROTO]	= "drop_proto",
+	[NFHP_STATS_A_TCP_PICKUP]	= "tcp_pickup",
+	[NFHP_STATS_A_ADDR_GONE]	= "addr_gone",
+	[NFHP_STATS_A_CLASH_REMAP]	= "clash_remap",
 };
 
 const char *const hp_state_names[__NFHP_CONN_S_MAX] = {

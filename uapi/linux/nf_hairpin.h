@@ -316,6 +316,29 @@ enum nfhp_stats_attr {
 	 * the system's, or the namespace's memory cgroup's limit.
 	 */
 	NFHP_STATS_A_DROP_NOMEM,
+	/* Packets dropped because nf_conntrack had already confirmed their
+	 * connection untranslated (it began before the rule, or outlived its
+	 * entry here): the conntrack entry is deleted with them, so that the
+	 * next packet starts the connection anew, seen alike by both.
+	 */
+	NFHP_STATS_A_CT_DROP,
+	/* Packets of a protocol whose checksum covers the addresses in a way
+	 * not rewritten here (DCCP, UDP-Lite) that an SNAT rule matched:
+	 * dropped, never sent out with the private source.
+	 */
+	NFHP_STATS_A_DROP_PROTO,
+	/* TCP connections taken up mid-stream through an SNAT rule (their
+	 * entry had gone: flushed, expired, module reloaded).
+	 */
+	NFHP_STATS_A_TCP_PICKUP,
+	/* Connections ended because their SNAT address was removed or the
+	 * interface it is on went down.
+	 */
+	NFHP_STATS_A_ADDR_GONE,
+	/* New connections given another source port because their replies
+	 * would have matched another connection (nf_nat does the same).
+	 */
+	NFHP_STATS_A_CLASH_REMAP,
 	__NFHP_STATS_A_MAX
 };
 #define NFHP_STATS_A_MAX (__NFHP_STATS_A_MAX - 1)
