@@ -11,7 +11,9 @@
 
 #include "hairpin.h"
 
-#define MAXCOL 16
+#define MAXCOL 32
+/* `stats' prints every counter as a column of one row. */
+_Static_assert(MAXCOL >= NFHP_STATS_A_MAX, "MAXCOL: a column per counter");
 
 struct hp_tbl {
 	bool json, object;

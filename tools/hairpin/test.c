@@ -1359,6 +1359,7 @@ static void test_print(void)
 	json_t *j, *o;
 	FILE *f;
 	size_t n;
+	int i;
 
 	hp_msg_get_rule(kernel_rule(buf, true), HP_DNAT, &r);
 	hp_ruleset_push(&rs, &r);
@@ -1493,6 +1494,32 @@ static void test_print(void)
 	s = capture_tbl(t);
 	ok(s && !strcmp(s, "conns  2\nclash  1099511627776\n"),
 	   "stats: name value lines");
+	free(s);
+
+	/* The kernel sends every counter: all of them print, in text and
+	 * JSON (a table of 16 columns once made this "out of memory").
+	 */
+	for (i = 1; i <= NFHP_STATS_A_MAX; i++) {
+		st.set[i] = i != NFHP_STATS_A_PAD;
+		st.val[i] = i;
+	}
+	t = hp_tbl_new(false, true);
+	hp_print_stats(t, &st);
+	s = capture_tbl(t);
+	diag(ok(s && strstr(s, "clash_remap  ") &&
+		strstr(s, "conns  ") && strstr(s, "ct_drop  "),
+		"stats: every counter the kernel sends is printed"), s);
+	free(s);
+	t = hp_tbl_new(true, true);
+	hp_print_stats(t, &st);
+	s = capture_tbl(t);
+	j = s ? json_loads(s, 0, NULL) : NULL;
+	ok(json_is_object(j) &&
+	   json_object_size(j) == NFHP_STATS_A_MAX - 1 &&
+	   json_integer_value(json_object_get(j, "clash_remap")) ==
+	   NFHP_STATS_A_CLASH_REMAP,
+	   "stats -j: every counter the kernel sends");
+	json_decref(j);
 	free(s);
 
 	/* Malformed packets are counted and let through, not dropped. */
