@@ -43,6 +43,7 @@
 #include "nf_hairpin.h"
 #include "rules.h"
 #include "conn.h"
+#include "ct.h"
 
 /**
  * struct nfhp_conn_table - a namespace's connections
@@ -486,6 +487,7 @@ static bool conn_kill(struct nfhp_net *hn, struct nfhp_conn *c, bool event,
 	locks_release(ct, &l);
 
 	atomic_dec(&ct->count);
+	nfhp_ct_forget(hn->net, c);
 	if (event)
 		notify(hn, c, NFHP_CONN_EV_DESTROY);
 	/* Rules are freed through RCU too: readers that still hold @c may

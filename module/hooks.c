@@ -44,8 +44,10 @@
  * udp or tcp_established, and a full table evicts it for a new connection
  * (nfhp_conn_evict()).  An attacker's spoofed packets therefore cost at
  * most the table's unreplied part and never an established connection.
- * nf_conntrack, if loaded, is neither needed nor touched: we never look at
- * skb->_nfct.
+ *
+ * nf_conntrack is not needed; where it tracks the packet (a stateful
+ * firewall), its entry gets our translation before it is confirmed, and
+ * nf_nat's rules leave our connections alone and we leave theirs: ct.c.
  */
 #include <linux/icmp.h>
 #include <linux/ip.h>
@@ -63,6 +65,7 @@
 #include "nf_hairpin.h"
 #include "rules.h"
 #include "conn.h"
+#include "ct.h"
 #include "state.h"
 #include "hooks.h"
 #include "xlate.h"
@@ -352,7 +355,7 @@ static unsigned int new_in(struct nfhp_net *hn, struct sk_buff *skb,
 	if (!w)
 		return NF_DROP;
 	count_packet(hn, w, NFHP_DIR_ORIG, skb, w == c);
-	return NF_ACCEPT;
+	return nfhp_ct_bind(hn, skb, w, NFHP_DIR_ORIG, true);
 drop:
 	nfhp_conn_free(hn, c);
 	return NF_DROP;
@@ -366,6 +369,7 @@ static unsigned int new_out(struct nfhp_net *hn, struct sk_buff *skb,
 	const struct nfhp_snat_rule *sr;
 	const struct rtable *rt = skb_rtable(skb);
 	struct nfhp_conn *c, *w;
+	unsigned int verdict;
 	struct nfhp_tuple *r;
 	__be32 addr;
 
@@ -405,6 +409,9 @@ static unsigned int new_out(struct nfhp_net *hn, struct sk_buff *skb,
 	if (!w)
 		return NF_DROP;
 	count_packet(hn, w, NFHP_DIR_ORIG, skb, w == c);
+	verdict = nfhp_ct_bind(hn, skb, w, NFHP_DIR_ORIG, true);
+	if (verdict != NF_ACCEPT)
+		return verdict;
 	return translate(hn, skb, p, w, NFHP_DIR_ORIG, state, NFHP_MANIP_SRC);
 }
 
@@ -433,6 +440,7 @@ static unsigned int nfhp_hook(void *priv, struct sk_buff *skb,
 	bool out = state->hook == NF_INET_POST_ROUTING ||
 		   state->hook == NF_INET_LOCAL_IN;
 	struct nfhp_conn *c;
+	unsigned int verdict;
 	struct nfhp_pkt p;
 	enum nfhp_dir dir;
 	bool other;
@@ -444,6 +452,9 @@ static unsigned int nfhp_hook(void *priv, struct sk_buff *skb,
 	if (!c) {
 		if (other || p.icmp_err || state->hook == NF_INET_LOCAL_IN)
 			return NF_ACCEPT;
+		/* nf_nat translated it: its connection, not ours (ct.c) */
+		if (nfhp_ct_nated(skb))
+			return NF_ACCEPT;
 		if (out)
 			return new_out(hn, skb, &p, state);
 		return new_in(hn, skb, &p, state);
@@ -453,48 +464,67 @@ static unsigned int nfhp_hook(void *priv, struct sk_buff *skb,
 		nfhp_state_update(hn, c, dir, skb, p.l4off);
 		count_packet(hn, c, dir, skb, false);
 	}
-	return translate(hn, skb, &p, c, dir, state,
-			 out ? NFHP_MANIP_SRC : NFHP_MANIP_DST);
+	verdict = translate(hn, skb, &p, c, dir, state,
+			    out ? NFHP_MANIP_SRC : NFHP_MANIP_DST);
+	/* A new conntrack entry for a connection of ours (conntrack began
+	 * tracking after we did, or its entry expired first): ct.c.
+	 */
+	if (!out && !p.icmp_err && verdict == NF_ACCEPT && skb->_nfct)
+		verdict = nfhp_ct_bind(hn, skb, c, dir, false);
+	return verdict;
 }
 
 /*
- * Priorities, as nf_nat's (and IPVS's comments on theirs):
- * - PREROUTING at NF_IP_PRI_NAT_DST (-100): after defrag (-400), conntrack
- *   (-200) and mangle (-150, marks that steer our route lookup), before
- *   filter (0) and routing, so the route is that of the new destination.
- * - LOCAL_OUT at NF_IP_PRI_NAT_DST: the same for the router's own packets;
- *   we reroute with ip_route_me_harder() after changing the destination,
- *   and filter OUTPUT (0) sees the translated packet.
- * - POSTROUTING at NF_IP_PRI_NAT_SRC (100): after filter and mangle, last
- *   before the packet leaves (conntrack confirms at INT_MAX after us).
- * - LOCAL_IN at NF_IP_PRI_NAT_SRC: after filter INPUT (0), so the filter
- *   sees the reply as the server sent it, as with nf_nat; un-DNAT of
+ * Priorities: nf_nat's, less one, so that the order against every other
+ * hook is defined and is nf_nat's own, and against nf_nat itself we come
+ * first (ct.c: a connection we translate is marked done for nf_nat, which
+ * then leaves it alone; one nf_nat translated we leave alone).  Base chains
+ * of iptables-nft and nftables at the same priorities as ours (a `type nat
+ * hook prerouting priority dstnat - 1') are unordered against us, as
+ * against each other.
+ * - PREROUTING at NF_IP_PRI_NAT_DST - 1 (-101): after defrag (-400),
+ *   raw (-300), conntrack (-200: the entry we keep in step, ct.c) and
+ *   mangle (-150, marks that steer our route lookup); before nf_nat's DNAT
+ *   (-100), filter (0) and routing, so the route is that of the new
+ *   destination, and the filter's forward chain sees the translated packet
+ *   with its conntrack entry already translated (`ct status dnat').
+ * - LOCAL_OUT at NF_IP_PRI_NAT_DST - 1: the same for the router's own
+ *   packets; we reroute with ip_route_me_harder() after changing the
+ *   destination, and filter OUTPUT (0) sees the translated packet.
+ * - POSTROUTING at NF_IP_PRI_NAT_SRC - 1 (99): after filter (0) and mangle
+ *   (-150), before nf_nat's SNAT (100) and conntrack's confirmation
+ *   (INT_MAX), which must see the entry as we made it.
+ * - LOCAL_IN at NF_IP_PRI_NAT_SRC - 1: after filter INPUT (0), so the
+ *   filter sees the reply as the server sent it, as with nf_nat; un-DNAT of
  *   replies delivered to the router itself.
  */
+#define NFHP_PRI_DST	(NF_IP_PRI_NAT_DST - 1)
+#define NFHP_PRI_SRC	(NF_IP_PRI_NAT_SRC - 1)
+
 static const struct nf_hook_ops nfhp_hook_ops[] = {
 	{
 		.hook		= nfhp_hook,
 		.pf		= NFPROTO_IPV4,
 		.hooknum	= NF_INET_PRE_ROUTING,
-		.priority	= NF_IP_PRI_NAT_DST,
+		.priority	= NFHP_PRI_DST,
 	},
 	{
 		.hook		= nfhp_hook,
 		.pf		= NFPROTO_IPV4,
 		.hooknum	= NF_INET_LOCAL_OUT,
-		.priority	= NF_IP_PRI_NAT_DST,
+		.priority	= NFHP_PRI_DST,
 	},
 	{
 		.hook		= nfhp_hook,
 		.pf		= NFPROTO_IPV4,
 		.hooknum	= NF_INET_POST_ROUTING,
-		.priority	= NF_IP_PRI_NAT_SRC,
+		.priority	= NFHP_PRI_SRC,
 	},
 	{
 		.hook		= nfhp_hook,
 		.pf		= NFPROTO_IPV4,
 		.hooknum	= NF_INET_LOCAL_IN,
-		.priority	= NF_IP_PRI_NAT_SRC,
+		.priority	= NFHP_PRI_SRC,
 	},
 };
 

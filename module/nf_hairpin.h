@@ -14,6 +14,7 @@
  *   xlate.c    header parsing and rewriting, checksums
  *   conn.c     the connection table: lookup, insert, GC, walk, events
  *   rules.c    the DNAT and SNAT rule sets: lookup, prepare, publish
+ *   ct.c       nf_conntrack's entry of a connection kept in step with ours
  */
 #ifndef _NF_HAIRPIN_H
 #define _NF_HAIRPIN_H
