@@ -146,6 +146,14 @@ static bool has_post(const struct nfhp_conn *c)
 static int node_dir(const struct nfhp_conn *c, u8 kind, bool inv,
 		    enum nfhp_stage stage)
 {
+	if (c->flags & NFHP_CONN_F_PORTMAP) {
+		/* ORIG as received; REPLY both before and after routing:
+		 * translated after, where it looks like no other's.
+		 */
+		if (inv || (kind == NFHP_NODE_ORIG && stage != NFHP_STAGE_IN))
+			return -1;
+		return kind == NFHP_NODE_ORIG ? NFHP_DIR_ORIG : NFHP_DIR_REPLY;
+	}
 	if (stage == NFHP_STAGE_IN) {
 		if (inv || kind == NFHP_NODE_POST)
 			return -1;
@@ -171,14 +179,32 @@ static spinlock_t *bucket_lock(struct nfhp_conn_table *ct, u32 h)
 }
 
 /*
- * The connection with a node hashed as @t, in either orientation (@inv),
- * and which node (@kind).  Every hashed tuple is unique, so the first
- * match is the only one.  Readers hold rcu_read_lock(), writers the
- * bucket's lock.
+ * A PORTMAP connection's ORIG node and its inverse, hashed for another
+ * connection: allowed.  Before routing only the ORIG node is valid (an
+ * inverted node never is), after routing only the other: a packet finds
+ * one connection at each stage.
  */
-static struct nfhp_conn *chain_find(struct nfhp_net *hn, u8 proto,
-				    const struct nfhp_tuple *t, u8 *kind,
-				    bool *inv)
+static bool portmap_twin(const struct nfhp_conn *a, u8 akind,
+			 const struct nfhp_conn *b, u8 bkind)
+{
+	return (akind == NFHP_NODE_ORIG && (a->flags & NFHP_CONN_F_PORTMAP)) ||
+	       (bkind == NFHP_NODE_ORIG && (b->flags & NFHP_CONN_F_PORTMAP));
+}
+
+/*
+ * The connection with a node hashed as @t, in either orientation (@inv),
+ * and which node (@kind): the first one that @skip (if any) does not
+ * pass over.  Every hashed tuple is unique but for PORTMAP twins
+ * (portmap_twin()).  Readers hold rcu_read_lock(), writers the bucket's
+ * lock.
+ */
+static struct nfhp_conn *chain_find_skip(struct nfhp_net *hn, u8 proto,
+					 const struct nfhp_tuple *t, u8 *kind,
+					 bool *inv,
+					 bool (*skip)(const struct nfhp_conn *c,
+						      u8 kind, bool inv,
+						      const void *arg),
+					 const void *arg)
 {
 	struct nfhp_conn_table *ct = hn->conns;
 	struct hlist_node *n;
@@ -193,10 +219,32 @@ static struct nfhp_conn *chain_find(struct nfhp_net *hn, u8 proto,
 		if (c->proto != proto)
 			continue;
 		*inv = tuple_inv_eq(&nt, t);
-		if (*inv || tuple_eq(&nt, t))
+		if ((*inv || tuple_eq(&nt, t)) &&
+		    !(skip && skip(c, *kind, *inv, arg)))
 			return c;
 	}
 	return NULL;
+}
+
+static struct nfhp_conn *chain_find(struct nfhp_net *hn, u8 proto,
+				    const struct nfhp_tuple *t, u8 *kind,
+				    bool *inv)
+{
+	return chain_find_skip(hn, proto, t, kind, inv, NULL, NULL);
+}
+
+/* Insertion: pass over PORTMAP twins of the key's node (*arg). */
+struct twin_key {
+	const struct nfhp_conn	*c;
+	u8			kind;
+};
+
+static bool skip_twin(const struct nfhp_conn *c, u8 kind, bool inv,
+		      const void *arg)
+{
+	const struct twin_key *k = arg;
+
+	return inv && portmap_twin(k->c, k->kind, c, kind);
 }
 
 /**
@@ -215,22 +263,53 @@ struct nfhp_conn *nfhp_conn_lookup(struct nfhp_net *hn, u8 proto,
 				   enum nfhp_stage stage, enum nfhp_dir *dir,
 				   bool *other)
 {
-	struct nfhp_conn *c;
-	bool inv;
-	u8 kind;
-	int d;
+	struct nfhp_conn_table *ct = hn->conns;
+	struct hlist_node *n;
+	u32 h = conn_hash(hn, proto, t);
 
 	*other = false;
-	c = chain_find(hn, proto, t, &kind, &inv);
-	if (!c)
-		return NULL;
-	d = node_dir(c, kind, inv, stage);
-	if (d < 0) {
+	/* The first node valid at @stage is the only one (portmap_twin()). */
+	conn_for_each_rcu(n, &ct->buckets[h & ct->hmask]) {
+		struct nfhp_tuple nt;
+		struct nfhp_conn *c;
+		bool inv;
+		u8 kind;
+		int d;
+
+		c = node_tuple(n, &nt, &kind);
+		if (c->proto != proto)
+			continue;
+		inv = tuple_inv_eq(&nt, t);
+		if (!inv && !tuple_eq(&nt, t))
+			continue;
+		d = node_dir(c, kind, inv, stage);
+		if (d >= 0) {
+			*dir = d;
+			return c;
+		}
 		*other = true;
-		return NULL;
 	}
-	*dir = d;
-	return c;
+	return NULL;
+}
+
+static bool skip_not_reply_inv(const struct nfhp_conn *c, u8 kind, bool inv,
+			       const void *arg)
+{
+	return !inv || kind != NFHP_NODE_REPLY;
+}
+
+/*
+ * Whether the replies to a packet of tuple @t are another connection's
+ * (@t inverted is its REPLY tuple).  Under RCU.
+ */
+bool nfhp_conn_replies_taken(struct nfhp_net *hn, u8 proto,
+			     const struct nfhp_tuple *t)
+{
+	bool inv;
+	u8 kind;
+
+	return chain_find_skip(hn, proto, t, &kind, &inv, skip_not_reply_inv,
+			       NULL);
 }
 
 /* Whether @t is hashed already, in either orientation.  Under RCU. */
@@ -428,11 +507,14 @@ int nfhp_conn_insert(struct nfhp_net *hn, struct nfhp_conn *c,
 
 	locks_take(ct, h, n, &l);
 	for (i = 0; i < n; i++) {
+		/* keys[] are the nodes ORIG, REPLY, POST, in that order */
+		struct twin_key tk = { c, i };
 		struct nfhp_conn *x;
 		bool inv;
 		u8 kind;
 
-		x = chain_find(hn, c->proto, &keys[i], &kind, &inv);
+		x = chain_find_skip(hn, c->proto, &keys[i], &kind, &inv,
+				    skip_twin, &tk);
 		if (!x)
 			continue;
 		*winner = x;

@@ -57,6 +57,13 @@ struct nfhp_thash {
 /* Internal flags, above the uapi NFHP_CONN_F_* bits. */
 #define NFHP_CONN_F_DNAT	BIT(5)	/* ORIG dst/dport != REPLY src */
 #define NFHP_CONN_F_SNAT	BIT(6)	/* ORIG src/sport != REPLY dst */
+/*
+ * Source port remapped because the connection's replies would have been
+ * another connection's (hooks.c, clash_new()): only the port changes, the
+ * ORIG direction before routing, replies after it.  Its ORIG node is valid
+ * before routing only and may be the inverse of another connection's node.
+ */
+#define NFHP_CONN_F_PORTMAP	BIT(7)
 #define NFHP_CONN_F_UAPI	0x1fU
 
 /**
@@ -116,6 +123,8 @@ struct nfhp_conn *nfhp_conn_lookup(struct nfhp_net *hn, u8 proto,
 				   bool *other);
 bool nfhp_conn_tuple_taken(struct nfhp_net *hn, u8 proto,
 			   const struct nfhp_tuple *t);
+bool nfhp_conn_replies_taken(struct nfhp_net *hn, u8 proto,
+			     const struct nfhp_tuple *t);
 
 /*
  * Module load and unload (the slab cache); a namespace's table: set up,

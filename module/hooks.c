@@ -210,6 +210,12 @@ static int snat_choose(struct nfhp_net *hn, struct nfhp_conn *c,
 	return 0;
 }
 
+static __be16 random_port(void)
+{
+	return htons(NFHP_PORT_MIN +
+		     get_random_u32_below(NFHP_PORT_MAX - NFHP_PORT_MIN + 1));
+}
+
 /*
  * Insert new connection @c, choosing another SNAT port if the client's is
  * taken.  Returns the connection the packet belongs to (@c or the one that
@@ -241,15 +247,15 @@ static struct nfhp_conn *conn_add(struct nfhp_net *hn, struct nfhp_conn *c)
 			continue;
 		}
 		/* Only a connection with an SNAT address can pick a port: a
-		 * port alone would not tell it apart after routing.
+		 * port alone would not tell it apart after routing; but for
+		 * PORTMAP ones, whose replies are translated after routing.
 		 */
-		if (err != -EADDRINUSE || r->dst == o->src ||
+		if (err != -EADDRINUSE ||
+		    (r->dst == o->src && !(c->flags & NFHP_CONN_F_PORTMAP)) ||
 		    tries++ >= NFHP_PORT_TRIES)
 			break;
 		do {
-			r->dport = htons(NFHP_PORT_MIN +
-				get_random_u32_below(NFHP_PORT_MAX -
-						     NFHP_PORT_MIN + 1));
+			r->dport = random_port();
 		} while (nfhp_conn_tuple_taken(hn, c->proto, r) &&
 			 tries++ < NFHP_PORT_TRIES);
 	}
@@ -415,6 +421,60 @@ static unsigned int new_out(struct nfhp_net *hn, struct sk_buff *skb,
 	return translate(hn, skb, p, w, NFHP_DIR_ORIG, state, NFHP_MANIP_SRC);
 }
 
+/*
+ * A new connection, before routing, whose replies another connection would
+ * take (nfhp_conn_replies_taken()): a client that connects to a port
+ * forward and then, from the same port, straight to the server (seed 001's
+ * three networks, where the server's replies to both come back through
+ * us), or the router's own socket on an address and port that a
+ * masqueraded connection holds.  Its server's SYN/ACK would be rewritten
+ * as the other connection's.  As nf_nat does, it gets another source port:
+ * rewritten here, before routing, where its packets still differ from the
+ * other connection's (after routing, those of a forward look alike), and
+ * in its replies after routing, where they no longer match the other
+ * connection (NFHP_CONN_F_PORTMAP).
+ */
+static unsigned int clash_new(struct nfhp_net *hn, struct sk_buff *skb,
+			      const struct nfhp_pkt *p,
+			      const struct nf_hook_state *state)
+{
+	struct nfhp_conn *c, *w;
+	unsigned int verdict;
+	struct nfhp_tuple *r;
+
+	if ((p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP) ||
+	    !nfhp_state_new_ok(p->proto, skb, p->l4off) ||
+	    !nfhp_conn_replies_taken(hn, p->proto, &p->t))
+		return NF_ACCEPT;
+	c = conn_new(hn, p);
+	if (!c)
+		return NF_DROP;
+	c->th[NFHP_DIR_ORIG].t = p->t;
+	r = &c->th[NFHP_DIR_REPLY].t;
+	r->src = p->t.dst;
+	r->sport = p->t.dport;
+	r->dst = p->t.src;
+	/* The client's own port is taken; conn_add() tries others. */
+	do {
+		r->dport = random_port();
+	} while (r->dport == p->t.sport);
+	c->flags |= NFHP_CONN_F_SNAT | NFHP_CONN_F_PORTMAP;
+	if (state->hook == NF_INET_LOCAL_OUT)
+		c->flags |= NFHP_CONN_F_LOCAL_OUT;
+	nfhp_state_start(hn, c, skb, p->l4off);
+	w = conn_add(hn, c);
+	if (!w)
+		return NF_DROP;
+	if (w == c)
+		nfhp_stat_inc(hn, NFHP_STAT_CLASH_REMAP);
+	count_packet(hn, w, NFHP_DIR_ORIG, skb, w == c);
+	verdict = translate(hn, skb, p, w, NFHP_DIR_ORIG, state,
+			    NFHP_MANIP_SRC);
+	if (verdict == NF_ACCEPT)
+		verdict = nfhp_ct_bind(hn, skb, w, NFHP_DIR_ORIG, true);
+	return verdict;
+}
+
 /* Parse @skb into @p; 0 if it is a packet we translate. */
 static int parse_packet(struct nfhp_net *hn, struct sk_buff *skb,
 			struct nfhp_pkt *p)
@@ -439,6 +499,7 @@ static unsigned int nfhp_hook(void *priv, struct sk_buff *skb,
 	struct nfhp_net *hn = nfhp_pernet(state->net);
 	bool out = state->hook == NF_INET_POST_ROUTING ||
 		   state->hook == NF_INET_LOCAL_IN;
+	enum nfhp_manip_type manip;
 	struct nfhp_conn *c;
 	unsigned int verdict;
 	struct nfhp_pkt p;
@@ -450,6 +511,8 @@ static unsigned int nfhp_hook(void *priv, struct sk_buff *skb,
 	c = nfhp_conn_lookup(hn, p.proto, &p.t,
 			     out ? NFHP_STAGE_OUT : NFHP_STAGE_IN, &dir, &other);
 	if (!c) {
+		if (other && !out && !p.icmp_err)
+			return clash_new(hn, skb, &p, state);
 		if (other || p.icmp_err || state->hook == NF_INET_LOCAL_IN)
 			return NF_ACCEPT;
 		/* nf_nat translated it: its connection, not ours (ct.c) */
@@ -464,8 +527,21 @@ static unsigned int nfhp_hook(void *priv, struct sk_buff *skb,
 		nfhp_state_update(hn, c, dir, skb, p.l4off);
 		count_packet(hn, c, dir, skb, false);
 	}
-	verdict = translate(hn, skb, &p, c, dir, state,
-			    out ? NFHP_MANIP_SRC : NFHP_MANIP_DST);
+	manip = out ? NFHP_MANIP_SRC : NFHP_MANIP_DST;
+	verdict = NF_ACCEPT;
+	if (c->flags & NFHP_CONN_F_PORTMAP) {
+		/* clash_new(): the source port before routing, the replies'
+		 * destination port after it
+		 */
+		if (dir == NFHP_DIR_ORIG)
+			manip = NFHP_MANIP_SRC;
+		else if (out)
+			manip = NFHP_MANIP_DST;
+		else
+			goto bind;
+	}
+	verdict = translate(hn, skb, &p, c, dir, state, manip);
+bind:
 	/* A new conntrack entry for a connection of ours (conntrack began
 	 * tracking after we did, or its entry expired first): ct.c.
 	 */
