@@ -21,53 +21,8 @@
 . "$(dirname "$0")/lib.sh"
 require_datapath
 require iptables-nft iptables-nft-restore
-h=h
-k=k
-
 ipt() {
 	n "r$k" iptables-nft -t nat "$@" || fail "iptables-nft -t nat $*"
-}
-
-# ipt_nat: the nat table rules on stdin (`-A ...' lines) added to r$k's,
-# one process for all.
-ipt_nat() {
-	{ echo "*nat"; cat; echo "COMMIT"; } |
-		n "r$k" iptables-nft-restore --noflush || fail "iptables-nft-restore"
-}
-
-# outcome NS ARGS...: what the server saw, or "no connection".  Every
-# path was warmed up (see warm) and answers in milliseconds when it works:
-# 1 s proves that it does not.
-outcome() {
-	local a
-	a=$(saw "$@" -t 1)
-	echo "${a:-no connection}"
-}
-
-# same DESCRIPTION NSBASE tcp|udp ADDR PORT: the two routers agree.  Both
-# clients at once: a connection that fails costs its timeout once.
-same() {
-	local what=$1 ns=$2 ours theirs
-	shift 2
-	outcome "$ns$k" "$@" > "$tmp/theirs" &
-	ours=$(outcome "$ns$h" "$@")
-	wait $!
-	theirs=$(cat "$tmp/theirs")
-	check_eq "$what: nf_hairpin as the kernel's NAT" "$theirs" "$ours"
-}
-
-# warm NSBASE SERVER-ADDR...: each client of both copies reaches the
-# server directly (no NAT), so that neighbours are resolved and a failure
-# below is the NAT's.
-warm() {
-	local ns=$1 a t
-	shift
-	for t in $h $k; do
-		for a in "$@"; do
-			[ -n "$(saw "$ns$t" tcp "$a" 80)" ] ||
-				fail "$ns$t cannot reach the server at $a"
-		done
-	done
 }
 
 # ---- hairpin_same_subnet.sh and noreflect_direct_reply.sh ----
@@ -80,7 +35,7 @@ done
 hp r$h dnat add dst 1.1.1.1 proto tcp dport 80 to 192.168.1.2 noreflect ||
 	fail rule
 hp r$h snat add oif WAN masquerade || fail rule
-ipt_nat <<-EOF
+ipt_nat r$k <<-EOF
 	-A PREROUTING -d 1.1.1.1 -p tcp --dport 80 -j DNAT --to-destination 192.168.1.2
 	-A POSTROUTING -o WAN -j MASQUERADE
 	EOF
@@ -108,7 +63,7 @@ hp r$h dnat add iif br-lan src 192.168.1.0/24 dst 82.120.11.22 proto tcp \
 	dport 80 to 192.168.1.200 noreflect || fail rule
 hp r$h dnat add iif wan dst 82.120.11.22 proto tcp dport 80 \
 	to 192.168.1.200 || fail rule
-ipt_nat <<-EOF
+ipt_nat r$k <<-EOF
 	-A PREROUTING -i br-lan -s 192.168.1.0/24 -d 82.120.11.22/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 192.168.1.200
 	-A PREROUTING -i wan -d 82.120.11.22/32 -p tcp --dport 80 -j DNAT --to-destination 192.168.1.200
 	EOF
@@ -134,14 +89,14 @@ for a in 100.0.0.254 172.16.0.254 192.168.0.254; do
 		fail rule
 	rules+="-A PREROUTING -d $a -p tcp --dport 80 -j DNAT --to 172.16.0.1"$'\n'
 done
-ipt_nat <<< "${rules%$'\n'}"
+ipt_nat r$k <<< "${rules%$'\n'}"
 warm dcli 172.16.0.1
 same "three networks: DMZ client, DNAT rules only" dcli tcp 172.16.0.254 80
 hp r$h snat add src 172.16.0.0/24 dst 172.16.0.0/24 to 172.16.0.254 ||
 	fail rule
 hp r$h snat add src 192.168.0.0/24 dst 192.168.0.0/24 to 192.168.0.254 ||
 	fail rule
-ipt_nat <<-EOF
+ipt_nat r$k <<-EOF
 	-A POSTROUTING -s 172.16.0.0/24 -d 172.16.0.0/24 -j SNAT --to 172.16.0.254
 	-A POSTROUTING -s 192.168.0.0/24 -d 192.168.0.0/24 -j SNAT --to 192.168.0.254
 	EOF

@@ -16,6 +16,10 @@
 #   on_debug_kernel                  true in the debug kernel's VM
 #   veth, router, topo_*             topology builders (pictures below)
 #   serve, ask, saw                  nfhp_peer server and client
+#   outcome, outcomes, same, warm    nf_hairpin's copy $h against the
+#                                    kernel's NAT's copy $k, same boot
+#   ipt_nat, ct_invalid              iptables-nft rules, conntrack counters
+#   fw4_filter, fw4_nat              an OpenWrt fw4-shaped router
 #
 # Exit codes (kselftest): 0 pass, 1 fail, 4 skip.
 #
@@ -503,4 +507,319 @@ held_ping() {
 	slowwait 5 sh -c "[ \$(wc -l < $tmp/$1/out) -gt $n0 ]" ||
 		{ echo fail; return; }
 	tail -n1 "$tmp/$1/out" | cut -d' ' -f1
+}
+
+# ---- nf_hairpin against the kernel's NAT, in the same boot ----
+#
+# A test builds every topology twice: routers r$h NATed by nf_hairpin,
+# routers r$k by the kernel's own NAT (iptables-nft or nft), and compares
+# the outcomes (differential.sh, router_firewall.sh, docker_masquerade.sh,
+# port_clash.sh).
+h=h
+k=k
+
+# outcome NS ARGS...: what the server saw, or "no connection".  Every
+# path was warmed up (see warm) and answers in milliseconds when it works:
+# 1 s proves that it does not.
+outcome() {
+	local a
+	a=$(saw "$@" -t 1)
+	echo "${a:-no connection}"
+}
+
+# both_ways CMD ARGS...: `CMD T ARGS...' for T = $k and $h at once (a
+# connection that fails costs its timeout once); what they print in
+# $theirs (the kernel's NAT) and $ours (nf_hairpin).
+both_ways() {
+	"$1" $k "${@:2}" > "$tmp/theirs" &
+	ours=$("$1" $h "${@:2}")
+	wait $!
+	theirs=$(cat "$tmp/theirs")
+}
+
+# outcome_of T NSBASE ARGS...: outcome NSBASE$T ARGS...
+outcome_of() { outcome "$2$1" "${@:3}"; }
+
+# outcomes NSBASE tcp|udp ADDR PORT: the outcome through each router, in
+# $ours (nf_hairpin's) and $theirs (the kernel's NAT).
+outcomes() { both_ways outcome_of "$@"; }
+
+# same DESCRIPTION NSBASE tcp|udp ADDR PORT: the two routers agree.
+same() {
+	local what=$1
+	shift
+	outcomes "$@"
+	check_eq "$what: nf_hairpin as the kernel's NAT" "$theirs" "$ours"
+}
+
+# warm NSBASE SERVER-ADDR...: each client of both copies reaches the
+# server directly (no NAT), so that neighbours are resolved and a failure
+# below is the NAT's.
+warm() {
+	local ns=$1 a t
+	shift
+	for t in $h $k; do
+		for a in "$@"; do
+			[ -n "$(saw "$ns$t" tcp "$a" 80)" ] ||
+				fail "$ns$t cannot reach the server at $a"
+		done
+	done
+}
+
+# scenario LABEL EXPECTED DESCRIPTION NSBASE tcp|udp ADDR PORT: the
+# kernel's NAT gives EXPECTED (else the test itself is wrong: fail) and
+# nf_hairpin the same (a soft check, see expect_eq); one row of the table
+# scenario_table prints as `# info' lines.  scenario_of: the same with
+# the outcomes of both_ways CMD ARGS... instead.
+scenario_rows=()
+scenario() { scenario_of "$1" "$2" "$3" outcome_of "${@:4}"; }
+scenario_of() {
+	local label=$1 want=$2 what=$3 verdict=same
+	shift 3
+	both_ways "$@"
+	[ "$theirs" = "$want" ] ||
+		fail "$label: $what: the kernel's NAT gave \`$theirs', not \`$want'"
+	expect_eq "$label: $what: nf_hairpin as the kernel's NAT" "$theirs" "$ours"
+	[ "$ours" = "$theirs" ] || verdict=DIFFERENT
+	scenario_rows+=("$(printf '%-7s  %-40s  %-15s  %-15s  %s' "$label" \
+		"$what" "$ours" "$theirs" "$verdict")")
+}
+scenario_table() {
+	local row
+	log "$(printf 'info: %-7s  %-40s  %-15s  %-15s' "" scenario nf_hairpin \
+		"kernel NAT")"
+	for row in "${scenario_rows[@]}"; do
+		log "info: $row"
+	done
+}
+
+# ipt_nat NS: the nat table rules on stdin (`-A ...' lines, `:CHAIN -'
+# to create one) added to NS's, one iptables-nft process for all.
+ipt_nat() {
+	{ echo "*nat"; cat; echo "COMMIT"; } |
+		n "$1" iptables-nft-restore --noflush || fail "iptables-nft-restore in $1"
+}
+
+# ct_invalid NS: the invalid packets nf_conntrack counted in NS (the sum
+# of `conntrack -S' over the CPUs).
+ct_invalid() {
+	n "$1" conntrack -S 2>/dev/null |
+		awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^invalid=/) {
+			sub(/^invalid=/, "", $i); s += $i } } END { print s + 0 }'
+}
+
+# ct_count NS ARGS...: how many entries `conntrack -L ARGS' shows in NS.
+ct_count() {
+	n "$1" conntrack -L "${@:2}" 2>/dev/null | grep -c .
+}
+
+# ct_once LABEL DESCRIPTION ARGS...: `conntrack -L ARGS' shows exactly one
+# entry in each router, r$k and r$h (a soft check).
+ct_once() {
+	local label=$1 what=$2 t eng
+	shift 2
+	for t in $k $h; do
+		eng=nf_hairpin
+		[ "$t" = "$k" ] && eng="the kernel's NAT"
+		expect_eq "$label, $eng: conntrack: $what, once" 1 \
+			"$(ct_count "r$t" "$@")"
+	done
+}
+
+# one_lan_scenarios LABEL: the forward, reflection and masquerade of
+# topo_one_lan's routers (1.1.1.1:80 to 192.168.1.2, TCP and UDP; a
+# masquerade out of WAN; servers on srv:80 and inet:8080), as scenarios.
+one_lan_scenarios() {
+	scenario "$1" 2.2.2.2 "Internet client -> forward, tcp" inet tcp 1.1.1.1 80
+	scenario "$1" 2.2.2.2 "Internet client -> forward, udp" inet udp 1.1.1.1 80
+	scenario "$1" 192.168.1.1 "LAN client -> public address, tcp" lan tcp 1.1.1.1 80
+	scenario "$1" 192.168.1.1 "LAN client -> public address, udp" lan udp 1.1.1.1 80
+	scenario "$1" 1.1.1.1 "LAN host -> Internet (masquerade), tcp" lan tcp 2.2.2.2 8080
+	scenario "$1" 1.1.1.1 "LAN host -> Internet (masquerade), udp" lan udp 2.2.2.2 8080
+}
+
+# one_lan_conntrack LABEL: after one_lan_scenarios (and a conntrack -F
+# before), each router's conntrack shows each of those connections once,
+# with its translation; nf_hairpin's shows no entry with an untranslated
+# reply tuple and no server's answer taken for a new connection.
+one_lan_conntrack() {
+	ct_once "$1" "forward, DNAT, replied by 192.168.1.2" -p tcp -s 2.2.2.2 \
+		-d 1.1.1.1 --dport 80 -r 192.168.1.2 -q 2.2.2.2 --dst-nat
+	ct_once "$1" "forward (udp), DNAT, replied by 192.168.1.2" -p udp \
+		-s 2.2.2.2 -d 1.1.1.1 --dport 80 -r 192.168.1.2 -q 2.2.2.2 --dst-nat
+	ct_once "$1" "reflection, DNAT and SNAT to 192.168.1.1" -p tcp \
+		-s 192.168.1.10 -d 1.1.1.1 --dport 80 -r 192.168.1.2 \
+		-q 192.168.1.1 --dst-nat --src-nat
+	ct_once "$1" "reflection (udp), DNAT and SNAT to 192.168.1.1" -p udp \
+		-s 192.168.1.10 -d 1.1.1.1 --dport 80 -r 192.168.1.2 \
+		-q 192.168.1.1 --dst-nat --src-nat
+	ct_once "$1" "masquerade, SNAT to 1.1.1.1" -p tcp -s 192.168.1.10 \
+		-d 2.2.2.2 --dport 8080 -r 2.2.2.2 -q 1.1.1.1 --src-nat
+	ct_once "$1" "masquerade (udp), SNAT to 1.1.1.1" -p udp -s 192.168.1.10 \
+		-d 2.2.2.2 --dport 8080 -r 2.2.2.2 -q 1.1.1.1 --src-nat
+	expect_eq "$1, nf_hairpin: conntrack: masquerade with an untranslated reply" \
+		0 "$(ct_count r$h -s 192.168.1.10 -d 2.2.2.2 -q 192.168.1.10)"
+	expect_eq "$1, nf_hairpin: conntrack: an Internet server's answer as a connection" \
+		0 "$(ct_count r$h -s 2.2.2.2 --sport 8080)"
+	expect_eq "$1, nf_hairpin: conntrack: the LAN server's answer as a connection" \
+		0 "$(ct_count r$h -s 192.168.1.2 --sport 80)"
+}
+
+# ---- an OpenWrt router's firewall (fw4) ----
+#
+# fw4_filter NS LAN WAN [DOCKER]: the filter of OpenWrt's firewall4 as its template
+# (firewall4's root/usr/share/firewall4/templates/ruleset.uc) renders it
+# for the default configuration: zone lan (input, output, forward accept),
+# zone wan (input and forward reject, masquerade), forwarding lan -> wan,
+# defaults input and forward reject (a drop policy, then handle_reject);
+# reduced to what a forward needs:
+# no IPv6, ICMP, DHCP renewal or flow offload rules.  `ct status dnat
+# accept' is what fw4 puts in a zone's input and forward chains once a
+# redirect (port forward) targets that zone ("!fw4: Accept port
+# redirections", "!fw4: Accept port forwards").  With DOCKER, the zone
+# OpenWrt's dockerd package adds for that bridge: input and forward
+# accepted, forwarding to wan.
+fw4_filter() {
+	local ns=$1 lan=$2 wan=$3 dk=${4:-}
+	local ji= jf= chains=
+	if [ -n "$dk" ]; then
+		ji="iifname \"$dk\" jump input_docker"
+		jf="iifname \"$dk\" jump forward_docker"
+		chains="
+		chain input_docker {
+			iifname \"$dk\" counter accept comment \"!fw4: accept docker IPv4/IPv6 traffic\"
+		}
+		chain forward_docker {
+			jump accept_to_wan comment \"!fw4: Accept docker to wan forwarding\"
+			oifname \"$dk\" counter accept comment \"!fw4: accept docker IPv4/IPv6 traffic\"
+		}"
+	fi
+	n "$ns" nft -f - <<-EOF || fail "fw4 filter in $ns"
+	table inet fw4
+	flush table inet fw4
+	table inet fw4 {
+		chain input {
+			type filter hook input priority filter; policy drop;
+			iifname "lo" accept comment "!fw4: Accept traffic from loopback"
+			ct state established,related accept comment "!fw4: Allow inbound established and related flows"
+			iifname "$lan" jump input_lan comment "!fw4: Handle lan IPv4/IPv6 input traffic"
+			iifname "$wan" jump input_wan comment "!fw4: Handle wan IPv4/IPv6 input traffic"
+			$ji
+			jump handle_reject
+		}
+		chain forward {
+			type filter hook forward priority filter; policy drop;
+			ct state established,related accept comment "!fw4: Allow forwarded established and related flows"
+			iifname "$lan" jump forward_lan comment "!fw4: Handle lan IPv4/IPv6 forward traffic"
+			iifname "$wan" jump forward_wan comment "!fw4: Handle wan IPv4/IPv6 forward traffic"
+			$jf
+			jump handle_reject
+		}
+		chain handle_reject {
+			meta l4proto tcp reject with tcp reset comment "!fw4: Reject TCP traffic"
+			reject comment "!fw4: Reject any other traffic"
+		}
+		chain input_lan {
+			jump accept_from_lan
+		}
+		chain forward_lan {
+			jump accept_to_wan comment "!fw4: Accept lan to wan forwarding"
+			jump accept_to_lan
+		}
+		chain accept_from_lan {
+			iifname "$lan" counter accept comment "!fw4: accept lan IPv4/IPv6 traffic"
+		}
+		chain accept_to_lan {
+			oifname "$lan" counter accept comment "!fw4: accept lan IPv4/IPv6 traffic"
+		}
+		chain input_wan {
+			ct status dnat accept comment "!fw4: Accept port redirections"
+			jump reject_from_wan
+		}
+		chain forward_wan {
+			ct status dnat accept comment "!fw4: Accept port forwards"
+			jump reject_to_wan
+		}
+		chain accept_to_wan {
+			oifname "$wan" counter accept comment "!fw4: accept wan IPv4/IPv6 traffic"
+		}
+		chain reject_from_wan {
+			iifname "$wan" counter jump handle_reject comment "!fw4: reject wan IPv4/IPv6 traffic"
+		}
+		chain reject_to_wan {
+			oifname "$wan" counter jump handle_reject comment "!fw4: reject wan IPv4/IPv6 traffic"
+		}$chains
+	}
+	EOF
+}
+
+# fw4_nat NS LAN WAN LANNET ROUTER-LAN-ADDR PUBLIC SERVER PROTO PORT...:
+# the NAT chains fw4 renders, in the same table, for a port forward (a
+# redirect from wan with reflection on, its default) of PUBLIC:PORT to
+# SERVER and the wan zone's masquerade: `dnat' in dstnat_wan, the
+# reflection's `dnat' in dstnat_lan and `snat' to the router's LAN
+# address in srcnat_lan, `masquerade' in srcnat_wan.
+fw4_nat() {
+	local ns=$1 lan=$2 wan=$3 net=$4 raddr=$5 pub=$6 srv=$7 proto port
+	local dwan= dlan= slan=
+	shift 7
+	while [ "$#" -ge 2 ]; do
+		proto=$1 port=$2
+		shift 2
+		dwan+="ip daddr $pub $proto dport $port dnat ip to $srv:$port comment \"!fw4: fwd-$proto-$port\""$'\n'
+		dlan+="ip saddr $net ip daddr $pub $proto dport $port dnat ip to $srv:$port comment \"!fw4: fwd-$proto-$port (reflection)\""$'\n'
+		slan+="ip saddr $net ip daddr $srv $proto dport $port snat ip to $raddr comment \"!fw4: fwd-$proto-$port (reflection)\""$'\n'
+	done
+	n "$ns" nft -f - <<-EOF || fail "fw4 NAT in $ns"
+	table inet fw4 {
+		chain dstnat {
+			type nat hook prerouting priority dstnat; policy accept;
+			iifname "$lan" jump dstnat_lan comment "!fw4: Handle lan IPv4/IPv6 dstnat traffic"
+			iifname "$wan" jump dstnat_wan comment "!fw4: Handle wan IPv4/IPv6 dstnat traffic"
+		}
+		chain srcnat {
+			type nat hook postrouting priority srcnat; policy accept;
+			oifname "$lan" jump srcnat_lan comment "!fw4: Handle lan IPv4/IPv6 srcnat traffic"
+			oifname "$wan" jump srcnat_wan comment "!fw4: Handle wan IPv4/IPv6 srcnat traffic"
+		}
+		chain dstnat_lan {
+			$dlan
+		}
+		chain srcnat_lan {
+			$slan
+		}
+		chain dstnat_wan {
+			$dwan
+		}
+		chain srcnat_wan {
+			meta nfproto ipv4 masquerade comment "!fw4: Masquerade IPv4 wan traffic"
+		}
+	}
+	EOF
+}
+
+# Soft assertions, for a test that prints a whole table of outcomes
+# before it fails: expect_eq and expect count a failure and go on,
+# expect_done fails the test if there was one.
+soft_failures=0
+expect_eq() {
+	if [ "$2" = "$3" ]; then
+		log "ok: $1 ($3)"
+	else
+		log "FAIL: $1: expected \`$2', got \`$3'"
+		soft_failures=$((soft_failures + 1))
+	fi
+}
+expect() {
+	local what=$1
+	shift
+	if "$@"; then
+		log "ok: $what"
+	else
+		log "FAIL: $what: \`$*' failed"
+		soft_failures=$((soft_failures + 1))
+	fi
+}
+expect_done() {
+	[ "$soft_failures" = 0 ] || fail "$soft_failures checks failed (above)"
 }
