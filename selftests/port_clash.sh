@@ -1,0 +1,160 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# One client port to the forward and straight to the server: both connect.
+# Seed 001's three networks (topo_three_networks), routers r$h NATed by
+# nf_hairpin and r$k by the kernel's NAT (iptables-nft), same boot:
+#
+#                 [inet] 123.45.6.7
+#                        |
+#                  ext 100.0.0.254  (forward :80 -> 172.16.0.1:80)
+#   [r] dmz 172.16.0.254            trusted 192.168.0.254
+#              |                              |
+#       [dsw] br0 (switch)            [tcli] 192.168.0.2
+#        |               |
+#   [srv] 172.16.0.1:80   [dcli] 172.16.0.2
+#
+# The Internet host (not reflected) connects from port P to the forward,
+# 100.0.0.254:80, and, while that connection is open, from the same port P
+# straight to 172.16.0.1:80 (routed, no rule): the server would see the
+# same four-tuple twice.  nf_nat gives the second connection another
+# source port and both work; so must nf_hairpin, in either order, for TCP
+# and UDP.  Then the router's own socket: a DMZ client's reflected
+# connection is SNATed to 172.16.0.254:Q (nf_hairpin and nf_nat keep the
+# client's port when it is free) and a socket of the router's own bound to
+# port Q connects to the server, in either order: neither is robbed of its
+# replies.
+#
+# The server (socat) first answers the address and port it saw, then
+# echoes; a connection counts when it echoes, and the first one must still
+# echo after the second.  Outcomes: the address the server saw and whether
+# the port was kept or changed, same through both routers.
+. "$(dirname "$0")/lib.sh"
+require_datapath
+require socat python3 iptables-nft iptables-nft-restore
+
+# The client, in Python for a fixed source port with SO_REUSEADDR (two TCP
+# connections from one local port to two destinations are legal).
+#   tcp ADDR PORT BINDPORT [GOFILE]: connect, print what the server saw
+#     (or `fail'); with GOFILE, hold the connection until GOFILE exists,
+#     then print `alive' if it still echoes, else `dead'.
+#   udp FWD DIRECT PORT BINDPORT: from one socket, a datagram to FWD, to
+#     DIRECT, to FWD again; for each, `FROM SAW' (the answer's source and
+#     what the server saw) or `fail'.
+client='
+import os, socket, sys, time
+
+def tcp(addr, port, bport, go=None):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("", int(bport)))
+    s.settimeout(2)
+    try:
+        s.connect((addr, int(port)))
+        f = s.makefile("rb")
+        saw = f.readline().decode().strip()
+        s.sendall(b"x\n")
+        ok = saw and f.readline() == b"x\n"
+    except OSError:
+        ok = False
+    print(saw if ok else "fail", flush=True)
+    if not go:
+        return
+    for i in range(200):
+        if os.path.exists(go):
+            break
+        time.sleep(0.05)
+    try:
+        s.sendall(b"y\n")
+        print("alive" if ok and f.readline() == b"y\n" else "dead")
+    except OSError:
+        print("dead")
+
+def udp(fwd, direct, port, bport):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("", int(bport)))
+    s.settimeout(1)
+    for a in (fwd, direct, fwd):
+        s.sendto(b"x", (a, int(port)))
+        try:
+            d, frm = s.recvfrom(200)
+            print(frm[0], d.decode().split()[0])
+        except OSError:
+            print("fail")
+
+{"tcp": tcp, "udp": udp}[sys.argv[1]](*sys.argv[2:])
+'
+
+# kept SAW BINDPORT: `ADDR port kept|changed' from the server's ADDR:PORT.
+kept() {
+	case "$1" in
+	*:"$2") echo "${1%:*} port kept" ;;
+	*:*) echo "${1%:*} port changed" ;;
+	*) echo "no connection" ;;
+	esac
+}
+
+# tcp_pair T NS1 ADDR1 NS2 ADDR2 PORT: in copy T, NS1 connects from PORT to
+# ADDR1:80 and holds it, NS2 from PORT to ADDR2:80; prints both outcomes
+# and whether the first connection still works.
+tcp_pair() {
+	local t=$1 out=$tmp/pair$1 first second
+	rm -f "$out".*
+	n "$2$t" python3 -c "$client" tcp "$3" 80 "$6" "$out.go" > "$out.1" &
+	slowwait 10 grep -q . "$out.1"
+	second=$(n "$4$t" python3 -c "$client" tcp "$5" 80 "$6")
+	touch "$out.go"
+	wait $!
+	first=$(head -n1 "$out.1")
+	echo "$(kept "$first" "$6") / $(kept "$second" "$6") / $(sed -n 2p "$out.1")"
+}
+
+# udp_three T PORT: the UDP sequence of the client in copy T.
+udp_three() {
+	local l r=
+	while read -r l; do
+		r+="${l%% *} $(kept "${l#* }" "$2") / "
+	done < <(n "inet$1" python3 -c "$client" udp 100.0.0.254 172.16.0.1 80 "$2")
+	echo "${r% / }"
+}
+
+topo_three_networks $h
+topo_three_networks $k
+for t in $h $k; do
+	n "srv$t" socat TCP-LISTEN:80,reuseaddr,fork \
+		SYSTEM:'echo $SOCAT_PEERADDR:$SOCAT_PEERPORT; exec cat' &
+	serve "srv$t" udp 0.0.0.0 80
+done
+for t in $h $k; do
+	slowwait 10 n "srv$t" sh -c 'ss -Hltn | grep -q ":80 "' ||
+		fail "echo server in srv$t"
+done
+for p in tcp udp; do
+	hp r$h dnat add dst 100.0.0.254 proto $p dport 80 to 172.16.0.1 ||
+		fail rule
+done
+ipt_nat r$k <<-EOF
+	-A PREROUTING -d 100.0.0.254 -p tcp --dport 80 -j DNAT --to-destination 172.16.0.1
+	-A PREROUTING -d 100.0.0.254 -p udp --dport 80 -j DNAT --to-destination 172.16.0.1
+	-A POSTROUTING -s 172.16.0.0/24 -d 172.16.0.1 -p tcp --dport 80 -j SNAT --to-source 172.16.0.254
+	EOF
+
+two="123.45.6.7 port kept / 123.45.6.7 port changed / alive"
+scenario_of tcp "$two" "port 40001 to the forward, then straight to the server" \
+	tcp_pair inet 100.0.0.254 inet 172.16.0.1 40001
+scenario_of tcp "$two" "port 40002 straight to the server, then to the forward" \
+	tcp_pair inet 172.16.0.1 inet 100.0.0.254 40002
+scenario_of udp "100.0.0.254 123.45.6.7 port kept / 172.16.0.1 123.45.6.7 port changed / 100.0.0.254 123.45.6.7 port kept" \
+	"port 40003 to the forward, straight to the server, to the forward" \
+	udp_three 40003
+two="172.16.0.254 port kept / 172.16.0.254 port changed / alive"
+scenario_of tcp "$two" "reflected DMZ client from port 40004, then the router's socket on 40004" \
+	tcp_pair dcli 100.0.0.254 r 172.16.0.1 40004
+scenario_of tcp "$two" "the router's socket on 40005, then reflected DMZ client from 40005" \
+	tcp_pair r 172.16.0.1 dcli 100.0.0.254 40005
+
+log "nf_hairpin: clash_remap $(hstat r$h clash_remap), drop_no_port $(hstat r$h drop_no_port)"
+hp r$h conn list | sed 's/^/#   /'
+scenario_table
+expect_done
+exit $ksft_pass
