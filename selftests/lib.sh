@@ -115,7 +115,9 @@ slowwait() {
 # kernel's time): a read that times out on a FIFO nobody writes to.
 nap() {
 	if [ -z "${nap_fd:-}" ]; then
-		mkfifo "$tmp/nap" && exec {nap_fd}<> "$tmp/nap" ||
+		# (Two subshells of one test may get here at once.)
+		{ mkfifo "$tmp/nap" 2>/dev/null || [ -p "$tmp/nap" ]; } &&
+			exec {nap_fd}<> "$tmp/nap" ||
 			fail "cannot make $tmp/nap"
 	fi
 	read -rt 0.1 -u "$nap_fd"

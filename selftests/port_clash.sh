@@ -25,16 +25,19 @@
 # port Q connects to the server, in either order: neither is robbed of its
 # replies.
 #
-# The server (socat) first answers the address and port it saw, then
+# The server first answers the address and port it saw, then
 # echoes; a connection counts when it echoes, and the first one must still
 # echo after the second.  Outcomes: the address the server saw and whether
 # the port was kept or changed, same through both routers.
 . "$(dirname "$0")/lib.sh"
 require_datapath
-require socat python3 iptables-nft iptables-nft-restore
+require python3 iptables-nft iptables-nft-restore
 
-# The client, in Python for a fixed source port with SO_REUSEADDR (two TCP
-# connections from one local port to two destinations are legal).
+# The server and the client, in Python: the client binds a fixed source
+# port with SO_REUSEADDR (two TCP connections from one local port to two
+# destinations are legal).
+#   serve PORT: a TCP server that answers each connection with the
+#     address and port it came from, then echoes its lines.
 #   tcp ADDR PORT BINDPORT [GOFILE]: connect, print what the server saw
 #     (or `fail'); with GOFILE, hold the connection until GOFILE exists,
 #     then print `alive' if it still echoes, else `dead'.
@@ -82,7 +85,23 @@ def udp(fwd, direct, port, bport):
         except OSError:
             print("fail")
 
-{"tcp": tcp, "udp": udp}[sys.argv[1]](*sys.argv[2:])
+def serve(port):
+    import socketserver
+
+    class Echo(socketserver.StreamRequestHandler):
+        def handle(self):
+            try:
+                self.wfile.write(("%s:%d\n" % self.client_address).encode())
+                for line in self.rfile:
+                    self.wfile.write(line)
+            except OSError:
+                pass
+
+    socketserver.ThreadingTCPServer.allow_reuse_address = True
+    socketserver.ThreadingTCPServer.daemon_threads = True
+    socketserver.ThreadingTCPServer(("", int(port)), Echo).serve_forever()
+
+{"tcp": tcp, "udp": udp, "serve": serve}[sys.argv[1]](*sys.argv[2:])
 '
 
 # kept SAW BINDPORT: `ADDR port kept|changed' from the server's ADDR:PORT.
@@ -121,8 +140,7 @@ udp_three() {
 topo_three_networks $h
 topo_three_networks $k
 for t in $h $k; do
-	n "srv$t" socat TCP-LISTEN:80,reuseaddr,fork \
-		SYSTEM:'echo $SOCAT_PEERADDR:$SOCAT_PEERPORT; exec cat' &
+	n "srv$t" python3 -c "$client" serve 80 &
 	serve "srv$t" udp 0.0.0.0 80
 done
 for t in $h $k; do
