@@ -756,8 +756,10 @@ fw4_filter() {
 }
 
 # fw4_nat NS LAN WAN LANNET ROUTER-LAN-ADDR PUBLIC SERVER PROTO PORT...:
-# the NAT chains fw4 renders, in the same table, for a port forward (a
-# redirect from wan with reflection on, its default) of PUBLIC:PORT to
+# the NAT chains fw4 renders (ruleset.uc's dstnat and srcnat chains, the
+# rules as templates/redirect.uc writes them), in the same table, for a
+# port forward (a redirect from wan with reflection on, its default) of
+# PUBLIC:PORT to
 # SERVER and the wan zone's masquerade: `dnat' in dstnat_wan, the
 # reflection's `dnat' in dstnat_lan and `snat' to the router's LAN
 # address in srcnat_lan, `masquerade' in srcnat_wan.

@@ -18,7 +18,8 @@
 #         and lan -> wan accepted, the rest from the WAN rejected), with
 #         the kernel's NAT as fw4 renders a redirect and the wan zone's
 #         masquerade (fw4_nat);
-#   wiki  the nftables wiki's "Simple ruleset for a home router" (table ip
+#   wiki  the nftables wiki's "Simple ruleset for a home router"
+#         (wiki.nftables.org, Simple_ruleset_for_a_home_router; table ip
 #         global: `ct state' vmap with invalid dropped and
 #         established/related accepted, the private interface forwarded,
 #         policy drop, masquerade of the private net out of the world
