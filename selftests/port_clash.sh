@@ -21,14 +21,15 @@
 # source port and both work; so must nf_hairpin, in either order, for TCP
 # and UDP.  Then the router's own socket: a DMZ client's reflected
 # connection is SNATed to 172.16.0.254:Q (nf_hairpin and nf_nat keep the
-# client's port when it is free) and a socket of the router's own bound to
-# port Q connects to the server, in either order: neither is robbed of its
-# replies.
+# client's port when it is free) and a socket of the router's own bound
+# to port Q connects to the server, in either order: neither is robbed of
+# its replies.  All of it in bare routers, then again with conntrack in
+# both (and 0 invalid packets in nf_hairpin's).
 #
-# The server first answers the address and port it saw, then
-# echoes; a connection counts when it echoes, and the first one must still
-# echo after the second.  Outcomes: the address the server saw and whether
-# the port was kept or changed, same through both routers.
+# The server first answers the address and port it saw, then echoes; a
+# connection counts when it echoes, and the first one must still echo
+# after the second.  Outcomes: the address the server saw and whether the
+# port was kept or changed, the same through both routers.
 . "$(dirname "$0")/lib.sh"
 require_datapath
 require python3 iptables-nft iptables-nft-restore
@@ -157,19 +158,46 @@ ipt_nat r$k <<-EOF
 	-A POSTROUTING -s 172.16.0.0/24 -d 172.16.0.1 -p tcp --dport 80 -j SNAT --to-source 172.16.0.254
 	EOF
 
-two="123.45.6.7 port kept / 123.45.6.7 port changed / alive"
-scenario_of tcp "$two" "port 40001 to the forward, then straight to the server" \
-	tcp_pair inet 100.0.0.254 inet 172.16.0.1 40001
-scenario_of tcp "$two" "port 40002 straight to the server, then to the forward" \
-	tcp_pair inet 172.16.0.1 inet 100.0.0.254 40002
-scenario_of udp "100.0.0.254 123.45.6.7 port kept / 172.16.0.1 123.45.6.7 port changed / 100.0.0.254 123.45.6.7 port kept" \
-	"port 40003 to the forward, straight to the server, to the forward" \
-	udp_three 40003
-two="172.16.0.254 port kept / 172.16.0.254 port changed / alive"
-scenario_of tcp "$two" "reflected DMZ client from port 40004, then the router's socket on 40004" \
-	tcp_pair dcli 100.0.0.254 r 172.16.0.1 40004
-scenario_of tcp "$two" "the router's socket on 40005, then reflected DMZ client from 40005" \
-	tcp_pair r 172.16.0.1 dcli 100.0.0.254 40005
+# Twice: in bare routers (nf_hairpin alone must see the clash), then with
+# conntrack in both (a filter that drops what conntrack finds invalid):
+# nf_hairpin's connections and conntrack's entries must agree on the
+# remapped port.
+for ph in bare ct; do
+	if [ $ph = ct ]; then
+		for t in $h $k; do
+			n "r$t" nft -f - <<-EOF || fail "filter in r$t"
+			table inet filter {
+				chain forward {
+					type filter hook forward priority filter;
+					ct state invalid counter drop
+				}
+				chain output {
+					type filter hook output priority filter;
+					ct state invalid counter drop
+				}
+			}
+			EOF
+		done
+		p=40010
+	else
+		p=40000
+	fi
+	two="123.45.6.7 port kept / 123.45.6.7 port changed / alive"
+	scenario_of $ph "$two" "tcp, port $((p + 1)) to the forward, then straight to the server" \
+		tcp_pair inet 100.0.0.254 inet 172.16.0.1 $((p + 1))
+	scenario_of $ph "$two" "tcp, port $((p + 2)) straight to the server, then to the forward" \
+		tcp_pair inet 172.16.0.1 inet 100.0.0.254 $((p + 2))
+	scenario_of $ph "100.0.0.254 123.45.6.7 port kept / 172.16.0.1 123.45.6.7 port changed / 100.0.0.254 123.45.6.7 port kept" \
+		"udp, port $((p + 3)) to the forward, straight to the server, to the forward" \
+		udp_three $((p + 3))
+	two="172.16.0.254 port kept / 172.16.0.254 port changed / alive"
+	scenario_of $ph "$two" "tcp, reflected DMZ client from port $((p + 4)), then the router's socket on it" \
+		tcp_pair dcli 100.0.0.254 r 172.16.0.1 $((p + 4))
+	scenario_of $ph "$two" "tcp, the router's socket on port $((p + 5)), then reflected DMZ client from it" \
+		tcp_pair r 172.16.0.1 dcli 100.0.0.254 $((p + 5))
+done
+expect_eq "invalid packets in nf_hairpin's router's conntrack" 0 "$(ct_invalid r$h)"
+log "invalid packets in the kernel's NAT router's conntrack: $(ct_invalid r$k)"
 
 log "nf_hairpin: clash_remap $(hstat r$h clash_remap), drop_no_port $(hstat r$h drop_no_port)"
 hp r$h conn list | sed 's/^/#   /'
