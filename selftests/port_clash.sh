@@ -133,7 +133,11 @@ tcp_pair() {
 udp_three() {
 	local l r=
 	while read -r l; do
-		r+="${l%% *} $(kept "${l#* }" "$2") / "
+		if [ "$l" = fail ]; then
+			r+="no answer / "
+		else
+			r+="${l%% *} $(kept "${l#* }" "$2") / "
+		fi
 	done < <(n "inet$1" python3 -c "$client" udp 100.0.0.254 172.16.0.1 80 "$2")
 	echo "${r% / }"
 }
