@@ -55,6 +55,8 @@ struct nfhp_thash {
 };
 
 /* Internal flags, above the uapi NFHP_CONN_F_* bits. */
+/* TCP taken up mid-stream, the reply's sequence end not learnt (state.c) */
+#define NFHP_CONN_F_PICKUP	BIT(4)
 #define NFHP_CONN_F_DNAT	BIT(5)	/* ORIG dst/dport != REPLY src */
 #define NFHP_CONN_F_SNAT	BIT(6)	/* ORIG src/sport != REPLY dst */
 /*
@@ -64,7 +66,7 @@ struct nfhp_thash {
  * before routing only and may be the inverse of another connection's node.
  */
 #define NFHP_CONN_F_PORTMAP	BIT(7)
-#define NFHP_CONN_F_UAPI	0x1fU
+#define NFHP_CONN_F_UAPI	0x0fU
 
 /**
  * struct nfhp_conn - one translated connection (128 bytes on 64 bit)
@@ -73,10 +75,13 @@ struct nfhp_thash {
  *		src/sport); hashed only with NFHP_CONN_F_DNAT and _SNAT
  * @post_kind:	NFHP_NODE_POST, at the same offset after its node as
  *		nfhp_thash.kind
- * @proto:	IPPROTO_TCP, IPPROTO_UDP or IPPROTO_ICMP
+ * @proto:	IPPROTO_TCP, _UDP, _ICMP (a query) or another protocol,
+ *		translated by address (ports 0)
  * @state:	enum nfhp_conn_state, changed with cmpxchg()
  * @flags:	NFHP_CONN_F_*: immutable after insertion but for
- *		NFHP_CONN_F_REPLIED, which only ever gets set
+ *		NFHP_CONN_F_REPLIED, which only ever gets set, and
+ *		NFHP_CONN_F_PICKUP, which only ever gets cleared (both with
+ *		cmpxchg(), state.c)
  * @timeout:	expiry, in jiffies (32 bit, as nf_conntrack)
  * @seq_end:	TCP, per direction: the highest sequence end seen
  *		(seq + len + SYN + FIN) of an in-window segment (state.c);

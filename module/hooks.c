@@ -249,8 +249,9 @@ static struct nfhp_conn *conn_add(struct nfhp_net *hn, struct nfhp_conn *c)
 		/* Only a connection with an SNAT address can pick a port: a
 		 * port alone would not tell it apart after routing; but for
 		 * PORTMAP ones, whose replies are translated after routing.
+		 * One translated by address alone has none to pick.
 		 */
-		if (err != -EADDRINUSE ||
+		if (err != -EADDRINUSE || !nfhp_xlate_has_port(c->proto) ||
 		    (r->dst == o->src && !(c->flags & NFHP_CONN_F_PORTMAP)) ||
 		    tries++ >= NFHP_PORT_TRIES)
 			break;
@@ -377,13 +378,14 @@ static unsigned int new_out(struct nfhp_net *hn, struct sk_buff *skb,
 	struct nfhp_conn *c, *w;
 	unsigned int verdict;
 	struct nfhp_tuple *r;
+	enum nfhp_new how;
 	__be32 addr;
 
 	if (!rt || !state->out)
 		return NF_ACCEPT;
 	sr = nfhp_snat_lookup(hn, p->proto, p->t.src, p->t.dst, p->t.dport,
 			      state->out);
-	if (!sr || !nfhp_state_new_ok(p->proto, skb, p->l4off))
+	if (!sr)
 		return NF_ACCEPT;
 	if (sr->core.flags & NFHP_SNAT_F_MASQUERADE)
 		addr = masquerade_addr(state->out, rt, p->t.dst);
@@ -393,6 +395,18 @@ static unsigned int new_out(struct nfhp_net *hn, struct sk_buff *skb,
 		return NF_DROP;		/* as MASQUERADE without an address */
 	if (addr == p->t.src)
 		return NF_ACCEPT;
+	/* Nothing may leave with the source the rule was meant to hide. */
+	if (!nfhp_xlate_proto_ok(p->proto)) {
+		nfhp_stat_inc(hn, NFHP_STAT_DROP_PROTO);
+		return NF_DROP;
+	}
+	how = nfhp_state_new_snat(p->proto, skb, p->l4off);
+	if (how == NFHP_NEW_PASS)
+		return NF_ACCEPT;
+	if (how == NFHP_NEW_DROP) {
+		nfhp_stat_inc(hn, NFHP_STAT_TCP_OUT_OF_WINDOW);
+		return NF_DROP;
+	}
 	c = conn_new(hn, p);
 	if (!c)
 		return NF_DROP;
@@ -414,6 +428,8 @@ static unsigned int new_out(struct nfhp_net *hn, struct sk_buff *skb,
 	w = conn_add(hn, c);
 	if (!w)
 		return NF_DROP;
+	if (w == c && how == NFHP_NEW_PICKUP)
+		nfhp_stat_inc(hn, NFHP_STAT_TCP_PICKUP);
 	count_packet(hn, w, NFHP_DIR_ORIG, skb, w == c);
 	verdict = nfhp_ct_bind(hn, skb, w, NFHP_DIR_ORIG, true);
 	if (verdict != NF_ACCEPT)
