@@ -174,13 +174,18 @@ out:
 	return ret;
 }
 
-static const char *fmt_tuple(const struct hp_tuple *tu, char *buf, size_t n)
+/* An ICMP query's identifier is in sport (request) or dport (reply). */
+static const char *fmt_tuple(const struct hp_tuple *tu, uint8_t proto,
+			     char *buf, size_t n)
 {
 	char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
 
 	inet_ntop(AF_INET, &tu->src, s, sizeof(s));
 	inet_ntop(AF_INET, &tu->dst, d, sizeof(d));
-	if (!tu->sport && !tu->dport)
+	if (proto == IPPROTO_ICMP)
+		snprintf(buf, n, "%s -> %s id %u", s, d,
+			 tu->sport ? tu->sport : tu->dport);
+	else if (!tu->sport && !tu->dport)
 		snprintf(buf, n, "%s -> %s", s, d);
 	else
 		snprintf(buf, n, "%s:%u -> %s:%u", s, tu->sport, d, tu->dport);
@@ -300,9 +305,9 @@ static void conn_cells(struct hp_tbl *t, const struct hp_conn *c)
 	hp_tbl_cell(t, "TIMEOUT", "timeout", json_integer(c->timeout), "%u",
 		    c->timeout);
 	hp_tbl_cell(t, "ORIG", "orig", json_tuple(&c->orig), "%s",
-		    fmt_tuple(&c->orig, o, sizeof(o)));
+		    fmt_tuple(&c->orig, c->proto, o, sizeof(o)));
 	hp_tbl_cell(t, "REPLY", "reply", json_tuple(&c->reply), "%s",
-		    fmt_tuple(&c->reply, r, sizeof(r)));
+		    fmt_tuple(&c->reply, c->proto, r, sizeof(r)));
 	opt_id(t, "DNAT", "dnat_id", c->has & HP_C_DNAT_ID, c->dnat_id);
 	opt_id(t, "SNAT", "snat_id", c->has & HP_C_SNAT_ID, c->snat_id);
 	for (i = 0; i < 3; i++) {
@@ -345,8 +350,8 @@ int hp_print_event(FILE *f, bool json, uint8_t cmd, const struct hp_conn *c)
 	fprintf(f, "[%s] %s %s | reply %s | %s",
 		cmd == NFHP_CMD_CONN_NEW ? "NEW" : "DESTROY",
 		hp_proto_name(c->proto, b, sizeof(b)),
-		fmt_tuple(&c->orig, o, sizeof(o)),
-		fmt_tuple(&c->reply, r, sizeof(r)),
+		fmt_tuple(&c->orig, c->proto, o, sizeof(o)),
+		fmt_tuple(&c->reply, c->proto, r, sizeof(r)),
 		state_name(c->state, sb, sizeof(sb)));
 	if (c->has & HP_C_DNAT_ID)
 		fprintf(f, " dnat %u", c->dnat_id);
