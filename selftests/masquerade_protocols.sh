@@ -4,7 +4,8 @@
 # A complete masquerade: ICMP echo with identifier mapping (two LAN hosts,
 # one identifier), a protocol other than TCP, UDP and ICMP translated by
 # address, UDP-Lite dropped and counted (its checksum covers the
-# addresses), and a TCP connection taken up mid-stream after `conn flush'.
+# addresses), a TCP connection taken up mid-stream after `conn flush', and
+# a lone ACK taken up whose reply is not learnt from an RST.
 # A capture on the Internet host must never show a LAN source address.
 #
 #   [inet] 2.2.2.2 ---- WAN 1.1.1.1 [r] LAN 192.168.1.1
@@ -48,12 +49,29 @@ wait $b; rb=$?
 log "$(cat "$tmp/echo-a") (lan), $(cat "$tmp/echo-b") (srv)"
 check_eq "lan: every echo with id 4242 answered" 0 "$ra"
 check_eq "srv: every echo with id 4242 answered" 0 "$rb"
+check_eq "no ICMP from a LAN address on the WAN" 0 \
+	"$(seen 'icmp and src net 192.168.1.0/24')"
 hp r conn list | grep icmp | sed 's/^/#   /'
 ids=$(hp r -j conn list | jq -c '[.[] | select(.proto == "icmp" and
 	.orig.sport == 4242) | .reply.dport] | sort')
 log "reply identifiers of the two id-4242 echoes: $ids"
 check_eq "two ICMP connections, two identifiers" 2 \
 	"$(jq 'unique | length' <<< "$ids")"
+
+# An ICMP error about a remapped echo request (as a router on the way
+# would send on TTL exceeded): it reaches the LAN host quoting its own
+# address and identifier, both checksums right.
+mapped=$(hp r -j conn list | jq '.[] | select(.proto == "icmp" and
+	.orig.sport == 4242 and .reply.dport != 4242) | .orig.src' -r)
+log "the remapped one is $mapped"
+host=lan
+[ "$mapped" = 192.168.1.2 ] && host=srv
+n inet python3 "$PROTO" icmperr 20 > "$tmp/err" 2>&1 &
+errs=$!
+slowwait 10 grep -q ready "$tmp/err" || fail "ICMP error responder"
+check "ICMP error quoting a remapped echo, translated" \
+	n $host python3 "$PROTO" echoerr 2.2.2.2 4242 "$mapped"
+kill $errs
 
 # (b) An IP protocol without ports (253, for experiments): by address.
 n inet python3 "$PROTO" responder 253 60 > "$tmp/resp" 2>&1 &
@@ -87,6 +105,27 @@ check_eq "TCP data again" ok "$(held_ping m)"
 echo rst > "$tmp/m/cmd"
 slowwait 5 held_result m "rst sent" || fail "TCP client: no rst"
 
+# (e) A lone ACK from the LAN is taken up too, but the Internet host's
+# answer, an RST that acknowledges nothing, cannot be told from a blind
+# one: the entry stays, at most tcp_syn long, until a reply acknowledges
+# what the LAN host sent.  RST and SYN/ACK without a connection: dropped.
+oow0=$(hstat r tcp_out_of_window)
+lone() { hp r -j conn list | jq -c ".[] | select(.orig.sport == $1)"; }
+n lan python3 "$TCPH" send 192.168.1.10 41000 2.2.2.2 80 A 1000 2000
+check "the Internet host's RST seen (tcp_out_of_window)" slowwait 5 \
+	test "$(hstat r tcp_out_of_window)" = $((oow0 + 1))
+conn=$(lone 41000)
+log "lone ACK: $conn"
+check_eq "lone ACK taken up, still established" established \
+	"$(jq -r .state <<< "$conn")"
+check "timeout at most tcp_syn until a reply acknowledges" \
+	test "$(jq .timeout <<< "$conn")" -le 120
+n lan python3 "$TCPH" send 192.168.1.10 41001 2.2.2.2 80 SA 1000 2000
+n lan python3 "$TCPH" send 192.168.1.10 41002 2.2.2.2 80 R 1000
+check_eq "SYN/ACK and RST without a connection: dropped, counted" \
+	$((oow0 + 3)) "$(hstat r tcp_out_of_window)"
+check_eq "and no connection made" "" "$(lone 41001)$(lone 41002)"
+
 # The capture: what each part sent reached the Internet from 1.1.1.1, and
 # nothing from a LAN address.
 sleep 1
@@ -94,6 +133,9 @@ stop_dump
 check "echo requests from 1.1.1.1" test "$(seen 'icmp and src 1.1.1.1')" -ge 13
 check "proto 253 from 1.1.1.1" test "$(seen 'ip proto 253 and src 1.1.1.1')" -ge 1
 check "TCP from 1.1.1.1" test "$(seen 'tcp and src 1.1.1.1')" -ge 6
+check "the lone ACK from 1.1.1.1" test "$(seen 'tcp src port 41000 and src 1.1.1.1')" -ge 1
+check_eq "no SYN/ACK or RST from the LAN on the WAN" 0 \
+	"$(seen 'tcp src port 41001 or tcp src port 41002')"
 check_eq "no UDP-Lite on the WAN" 0 "$(seen 'ip proto 136')"
 tcpdump -r "$tmp/wan.pcap" -nn 'src net 192.168.1.0/24' 2>/dev/null |
 	head -5 | sed 's/^/#   leaked: /'

@@ -6,6 +6,14 @@
       Sends COUNT ICMP echo requests with identifier ID to DST (0.2 s
       apart) and exits 0 if every one got its reply (same identifier and
       sequence, from DST) within 3 s.
+  nfhp_proto.py echoerr DST ID SELF
+      Sends one echo request with identifier ID to DST and exits 0 if an
+      ICMP destination unreachable comes back that quotes it as sent: from
+      SELF, identifier ID, the quoted ICMP checksum and its own right.
+  nfhp_proto.py icmperr SECS
+      For SECS seconds, answers every echo request (besides the kernel's
+      reply) with a destination unreachable (communication prohibited)
+      quoting all of it.  Prints `ready' once listening.
   nfhp_proto.py responder PROTO SECS
       For SECS seconds, answers every packet of IP protocol PROTO with its
       payload, sent back to its source.  Prints `ready' once listening.
@@ -44,10 +52,7 @@ def echo(dst, ident, count):
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
     got = 0
     for seq in range(1, count + 1):
-        body = b"nfhp-echo-%d" % seq
-        hdr = struct.pack("!BBHHH", 8, 0, 0, ident, seq)
-        c = csum(hdr + body)
-        s.sendto(hdr[:2] + struct.pack("!H", c) + hdr[4:] + body, (dst, 0))
+        s.sendto(echo_request(ident, seq, b"nfhp-echo-%d" % seq), (dst, 0))
 
         def reply(pkt, src, seq=seq):
             ihl = (pkt[0] & 15) * 4
@@ -60,6 +65,50 @@ def echo(dst, ident, count):
         time.sleep(0.2)
     print("%d/%d replies for id %d" % (got, count, ident))
     return 0 if got == count else 1
+
+
+def echo_request(ident, seq, body):
+    hdr = struct.pack("!BBHHH", 8, 0, 0, ident, seq)
+    c = csum(hdr + body)
+    return hdr[:2] + struct.pack("!H", c) + hdr[4:] + body
+
+
+def echoerr(dst, ident, me):
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    s.sendto(echo_request(ident, 1, b"nfhp-echoerr"), (dst, 0))
+
+    def quoted(pkt, src):
+        ihl = (pkt[0] & 15) * 4
+        icmp = pkt[ihl:]
+        if len(icmp) < 8 + 20 + 8 or icmp[0] != 3 or csum(icmp):
+            return False
+        inner = icmp[8:]
+        iihl = (inner[0] & 15) * 4
+        q = inner[iihl:]
+        isrc, idst = socket.inet_ntoa(inner[12:16]), socket.inet_ntoa(inner[16:20])
+        t, _, _, i = struct.unpack("!BBHH", q[:6])
+        print("error from %s quoting %s -> %s type %d id %d, quoted "
+              "checksum %s" % (src, isrc, idst, t, i,
+                               "wrong" if csum(q) else "right"))
+        return isrc == me and idst == dst and t == 8 and i == ident and \
+            not csum(q)
+    return 0 if recv_until(s, time.monotonic() + 3, quoted) else 1
+
+
+def icmperr(secs):
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    print("ready", flush=True)
+
+    def answer(pkt, src):
+        ihl = (pkt[0] & 15) * 4
+        if pkt[ihl] == 8:
+            hdr = struct.pack("!BBHI", 3, 13, 0, 0)
+            c = csum(hdr + pkt)
+            s.sendto(hdr[:2] + struct.pack("!H", c) + hdr[4:] + pkt,
+                     (src, 0))
+        return False
+    recv_until(s, time.monotonic() + secs, answer)
+    return 0
 
 
 def responder(proto, secs):
@@ -99,6 +148,10 @@ def main(a):
         a = [""]
     if a[0] == "echo":
         return echo(a[1], int(a[2]), int(a[3]))
+    if a[0] == "echoerr":
+        return echoerr(a[1], int(a[2]), a[3])
+    if a[0] == "icmperr":
+        return icmperr(float(a[1]))
     if a[0] == "responder":
         return responder(int(a[1]), float(a[2]))
     if a[0] == "ask":
