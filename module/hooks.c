@@ -527,7 +527,12 @@ static unsigned int nfhp_hook(void *priv, struct sk_buff *skb,
 	c = nfhp_conn_lookup(hn, p.proto, &p.t,
 			     out ? NFHP_STAGE_OUT : NFHP_STAGE_IN, &dir, &other);
 	if (!c) {
-		if (other && !out && !p.icmp_err)
+		/* A tuple of another connection's, inverted: a new
+		 * connection whose replies that one would take -- unless it
+		 * is our own translated packet, back through loopback.
+		 */
+		if (other && !out && !p.icmp_err &&
+		    !(state->in && (state->in->flags & IFF_LOOPBACK)))
 			return clash_new(hn, skb, &p, state);
 		if (other || p.icmp_err || state->hook == NF_INET_LOCAL_IN)
 			return NF_ACCEPT;

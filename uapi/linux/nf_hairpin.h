@@ -305,7 +305,9 @@ enum nfhp_stats_attr {
 	NFHP_STATS_A_CLASH,		/* lost a creation race to another CPU */
 	/* TCP RSTs, FINs and SYN/ACKs too far from the sequence numbers the
 	 * connection has seen (blind or stale): passed on, translated, but
-	 * the connection's state is left as it was.
+	 * the connection's state is left as it was.  Also RSTs, SYN/ACKs and
+	 * flagless segments that an SNAT rule matched without a connection:
+	 * dropped, not sent out with the private source.
 	 */
 	NFHP_STATS_A_TCP_OUT_OF_WINDOW,
 	/* Unreplied or half-open connections removed to make room for a new
