@@ -654,14 +654,18 @@ done:
 	return true;
 }
 
-static bool conn_expired(const struct nfhp_conn *c)
+static bool conn_expired(const struct nfhp_conn *c, const void *arg)
 {
 	return (s32)(READ_ONCE(c->timeout) - (u32)jiffies) <= 0;
 }
 
-/* Kill what @all or expiry says in bucket @b; returns how many. */
-static unsigned int bucket_reap(struct nfhp_net *hn, unsigned int b, bool all,
-				bool event)
+/*
+ * Kill what @match (NULL: every connection) says in bucket @b, counting
+ * each in @stat (__NFHP_STAT_MAX: none); returns how many went.
+ */
+static unsigned int bucket_reap(struct nfhp_net *hn, unsigned int b,
+				nfhp_conn_match_t *match, const void *arg,
+				enum nfhp_stat stat, bool event)
 {
 	struct nfhp_conn_table *ct = hn->conns;
 	struct hlist_node *n;
@@ -675,11 +679,12 @@ static unsigned int bucket_reap(struct nfhp_net *hn, unsigned int b, bool all,
 		if (nfhp_node_kind(n) != NFHP_NODE_ORIG)
 			continue;
 		c = nfhp_conn_of(n);
-		if (!all && !conn_expired(c))
+		if (match && !match(c, arg))
 			continue;
-		nfhp_conn_kill(hn, c, event);
-		if (!all)
-			nfhp_stat_inc(hn, NFHP_STAT_CONN_EXPIRED);
+		if (!conn_kill(hn, c, event, NULL))
+			continue;
+		if (stat != __NFHP_STAT_MAX)
+			nfhp_stat_inc(hn, stat);
 		killed++;
 	}
 	local_bh_enable();
@@ -696,7 +701,8 @@ static void conn_gc(struct work_struct *work)
 	unsigned int b = ct->gc_next, i;
 
 	for (i = 0; i < budget && b < size; i++, b++) {
-		bucket_reap(ct->hn, b, false, true);
+		bucket_reap(ct->hn, b, conn_expired, NULL, NFHP_STAT_CONN_EXPIRED,
+			    true);
 		if ((i & 63) == 63)
 			cond_resched();
 	}
@@ -720,16 +726,38 @@ static struct hlist_head *table_buckets(const struct nfhp_conn_table *ct)
 
 void nfhp_conn_flush(struct nfhp_net *hn)
 {
-	struct nfhp_conn_table *ct = hn->conns;
-	unsigned int b;
-
-	if (!table_buckets(ct))
+	if (!table_buckets(hn->conns))
 		return;
+	nfhp_conn_kill_matching(hn, NULL, NULL, __NFHP_STAT_MAX);
+	atomic_inc(&hn->conns->gen);
+}
+
+/**
+ * nfhp_conn_kill_matching - kill every connection @match says, bucket by
+ * bucket (BHs off for one bucket at a time), in process context
+ * @hn:		the namespace; its table stays (a reference on the namespace,
+ *		or hn->lock)
+ * @match:	called under RCU, BHs off; NULL: every connection
+ * @arg:	for @match
+ * @stat:	counted for each connection killed; __NFHP_STAT_MAX: none
+ *
+ * Connections made during the walk may be missed.  Returns how many went.
+ */
+unsigned int nfhp_conn_kill_matching(struct nfhp_net *hn,
+				     nfhp_conn_match_t *match, const void *arg,
+				     enum nfhp_stat stat)
+{
+	struct nfhp_conn_table *ct = hn->conns;
+	unsigned int b, killed = 0;
+
+	might_sleep();
+	if (!table_buckets(ct))
+		return 0;
 	for (b = 0; b <= ct->hmask; b++) {
-		bucket_reap(hn, b, true, true);
+		killed += bucket_reap(hn, b, match, arg, stat, true);
 		cond_resched();
 	}
-	atomic_inc(&ct->gen);
+	return killed;
 }
 
 u32 nfhp_conn_count(struct nfhp_net *hn)
@@ -912,7 +940,7 @@ void nfhp_conn_net_exit(struct nfhp_net *hn)
 	cancel_delayed_work_sync(&ct->gc);
 	if (ct->buckets) {
 		for (b = 0; b <= ct->hmask; b++) {
-			bucket_reap(hn, b, true, false);
+			bucket_reap(hn, b, NULL, NULL, __NFHP_STAT_MAX, false);
 			cond_resched();
 		}
 		cancel_delayed_work_sync(&ct->gc);

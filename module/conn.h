@@ -12,6 +12,8 @@
 #include <linux/rcupdate.h>
 #include <linux/types.h>
 
+#include "nf_hairpin.h"
+
 struct nfhp_net;
 struct nfhp_dnat_rule;
 struct nfhp_snat_rule;
@@ -162,6 +164,10 @@ bool nfhp_conn_evict(struct nfhp_net *hn, u8 proto, const struct nfhp_tuple *t,
 		     bool (*may_evict)(const struct nfhp_conn *c));
 /* Kill every connection; how many there are; the flush generation. */
 void nfhp_conn_flush(struct nfhp_net *hn);
+typedef bool nfhp_conn_match_t(const struct nfhp_conn *c, const void *arg);
+unsigned int nfhp_conn_kill_matching(struct nfhp_net *hn,
+				     nfhp_conn_match_t *match, const void *arg,
+				     enum nfhp_stat stat);
 u32 nfhp_conn_count(struct nfhp_net *hn);
 u32 nfhp_conn_gen(struct nfhp_net *hn);
 

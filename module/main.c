@@ -19,6 +19,7 @@
 #include "conn.h"
 #include "hooks.h"
 #include "netlink.h"
+#include "addr.h"
 
 unsigned int nfhp_net_id __read_mostly;
 
@@ -132,6 +133,9 @@ static int __init nfhp_init(void)
 	err = register_pernet_subsys(&nfhp_net_ops);
 	if (err)
 		goto err_pernet;
+	err = nfhp_addr_init();		/* address and device notifiers */
+	if (err)
+		goto err_addr;
 	err = nfhp_netlink_init();
 	if (err)
 		goto err_netlink;
@@ -140,6 +144,8 @@ static int __init nfhp_init(void)
 	return 0;
 
 err_netlink:
+	nfhp_addr_exit();
+err_addr:
 	unregister_pernet_subsys(&nfhp_net_ops);
 	nfhp_rules_exit();
 err_pernet:
@@ -151,6 +157,7 @@ err_conn:
 static void __exit nfhp_exit(void)
 {
 	nfhp_netlink_exit();
+	nfhp_addr_exit();	/* its work done before the namespaces go */
 	unregister_pernet_subsys(&nfhp_net_ops);
 	nfhp_rules_exit();	/* rules still freed through RCU */
 	nfhp_conn_exit();	/* connections still freed through RCU */

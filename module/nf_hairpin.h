@@ -9,6 +9,8 @@
  *              header is this one, which every file includes)
  *   netlink.c  the generic netlink family: every message built or parsed;
  *              takes hn->lock, registers the hooks with the first rule
+ *   addr.c     address and device notifiers: masqueraded connections
+ *              end when their address or interface goes
  *   hooks.c    the netfilter hooks: the packet path
  *   state.c    connection state and timeouts
  *   xlate.c    header parsing and rewriting, checksums
