@@ -42,9 +42,12 @@
  * reference on the namespace) and the walk done by a work item, one bucket
  * at a time with BHs off (nfhp_conn_kill_matching()).  The work items run
  * one after the other on an ordered workqueue of our own, which module
- * unload drains, and at most NFHP_ADDR_WORKS_MAX wait at once: beyond that
- * (an event storm, or no memory) an event is dropped, as nf_nat drops its,
- * and its connections end with their timeout.  Until the work has run,
+ * unload drains, and at most NFHP_ADDR_WORKS_MAX wait at once per
+ * namespace (so that one namespace's storm of address changes, a user
+ * namespace's included, cannot crowd out another's): beyond that (a storm,
+ * or no memory) an event is dropped, as nf_nat drops its, and its
+ * connections end with their timeout.  The work item is charged to the
+ * memory cgroup of whoever changed the address.  Until the work has run,
  * packets of a doomed connection still leave with the old address.
  * A namespace without connections costs nothing: no work is queued.
  *
@@ -68,7 +71,7 @@
 #include "conn.h"
 #include "addr.h"
 
-#define NFHP_ADDR_WORKS_MAX	64
+#define NFHP_ADDR_WORKS_MAX	16	/* per namespace */
 
 /**
  * struct addr_work - connections to end in one namespace
@@ -87,7 +90,6 @@ struct addr_work {
 };
 
 static struct workqueue_struct *addr_wq;
-static atomic_t addr_works = ATOMIC_INIT(0);
 /* Set at unload: unregistering the netdevice notifier replays NETDEV_DOWN. */
 static bool addr_off;
 
@@ -115,9 +117,9 @@ static void addr_gone_work(struct work_struct *work)
 
 	nfhp_conn_kill_matching(nfhp_pernet(w->net), addr_match, w,
 				NFHP_STAT_ADDR_GONE);
+	atomic_dec(&nfhp_pernet(w->net)->addr_works);
 	put_net_track(w->net, &w->ns_tracker);
 	kfree(w);
-	atomic_dec(&addr_works);
 }
 
 /*
@@ -135,9 +137,10 @@ static struct addr_work *addr_work_alloc(struct net *net, unsigned int n)
 		return NULL;	/* being dismantled: its table goes anyway */
 	if (!nfhp_conn_count(nfhp_pernet(net)))
 		goto out;
-	if (atomic_inc_return(&addr_works) > NFHP_ADDR_WORKS_MAX)
+	if (atomic_inc_return(&nfhp_pernet(net)->addr_works) >
+	    NFHP_ADDR_WORKS_MAX)
 		goto out_dec;
-	w = kmalloc(struct_size(w, addr, n), GFP_KERNEL);
+	w = kmalloc(struct_size(w, addr, n), GFP_KERNEL_ACCOUNT);
 	if (!w)
 		goto out_dec;
 	INIT_WORK(&w->work, addr_gone_work);
@@ -147,7 +150,7 @@ static struct addr_work *addr_work_alloc(struct net *net, unsigned int n)
 	return w;
 
 out_dec:
-	atomic_dec(&addr_works);
+	atomic_dec(&nfhp_pernet(net)->addr_works);
 out:
 	put_net(net);
 	return NULL;

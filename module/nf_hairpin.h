@@ -93,6 +93,8 @@ struct nfhp_net {
 	struct nfhp_conn_table	*conns;
 	/* hooks.c: netfilter hooks and IPv4 defrag registered; under @lock */
 	bool			hooks_on;
+	/* addr.c: address-change work items waiting */
+	atomic_t		addr_works;
 };
 
 /*
