@@ -41,10 +41,11 @@
  * client's included.  The event is therefore recorded (the addresses, a
  * reference on the namespace) and the walk done by a work item, one bucket
  * at a time with BHs off (nfhp_conn_kill_matching()).  The work items run
- * one after the other on an ordered workqueue of our own, which module
- * unload drains, and at most NFHP_ADDR_WORKS_MAX wait at once per
- * namespace (so that one namespace's storm of address changes, a user
- * namespace's included, cannot crowd out another's): beyond that (a storm,
+ * on an unbound workqueue of our own, side by side (two walks of one table
+ * are safe: a connection dies once), which module unload drains; so one
+ * namespace's walks do not queue up ahead of another's.  At most
+ * NFHP_ADDR_WORKS_MAX wait at once per namespace (a user namespace's storm
+ * of address changes costs that namespace's events): beyond that (a storm,
  * or no memory) an event is dropped, as nf_nat drops its, and its
  * connections end with their timeout.  The work item is charged to the
  * memory cgroup of whoever changed the address.  Until the work has run,
@@ -212,7 +213,7 @@ int nfhp_addr_init(void)
 {
 	int err;
 
-	addr_wq = alloc_ordered_workqueue("nf_hairpin_addr", 0);
+	addr_wq = alloc_workqueue("nf_hairpin_addr", WQ_UNBOUND, 0);
 	if (!addr_wq)
 		return -ENOMEM;
 	err = register_netdevice_notifier(&addr_dev_nb);

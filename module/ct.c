@@ -92,6 +92,44 @@ static bool tuple_is(const struct nf_conntrack_tuple *ct, u8 proto,
 	}
 }
 
+/* Conntrack's tuple for ours, @t of @proto, a reply (@reply) or not. */
+static void ct_tuple(struct nf_conntrack_tuple *ct, u8 proto,
+		     const struct nfhp_tuple *t, bool reply)
+{
+	memset(ct, 0, sizeof(*ct));
+	ct->src.l3num = NFPROTO_IPV4;
+	ct->src.u3.ip = t->src;
+	ct->dst.u3.ip = t->dst;
+	ct->dst.protonum = proto;
+	ct->dst.dir = reply ? IP_CT_DIR_REPLY : IP_CT_DIR_ORIGINAL;
+	switch (proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		ct->src.u.all = t->sport;
+		ct->dst.u.all = t->dport;
+		break;
+	case IPPROTO_ICMP:
+		/* echo: the identifier in sport (request) or dport (reply) */
+		ct->src.u.icmp.id = t->sport | t->dport;
+		ct->dst.u.icmp.type = reply ? ICMP_ECHOREPLY : ICMP_ECHO;
+		break;
+	}
+}
+
+bool nfhp_ct_reply_taken(const struct sk_buff *skb, u8 proto,
+			 const struct nfhp_tuple *r)
+{
+	enum ip_conntrack_info ctinfo;
+	struct nf_conntrack_tuple t;
+	struct nf_conn *ct;
+
+	ct = nf_ct_get(skb, &ctinfo);
+	if (!ct)
+		return false;
+	ct_tuple(&t, proto, r, true);
+	return nf_conntrack_tuple_taken(&t, ct);
+}
+
 /* Translate conntrack's entry as nf_nat would for `[sd]nat to ADDR:PORT'. */
 static unsigned int ct_manip(struct nf_conn *ct, u8 proto,
 			     enum nf_nat_manip_type manip, __be32 addr,
@@ -143,11 +181,28 @@ unsigned int nfhp_ct_bind(struct nfhp_net *hn, struct sk_buff *skb,
 	dport = c->proto == IPPROTO_ICMP ?
 		ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.src.u.icmp.id :
 		o->sport;
-	if (ct_manip(ct, c->proto, NF_NAT_MANIP_DST, o->src, dport) !=
-	    NF_ACCEPT ||
-	    ct_manip(ct, c->proto, NF_NAT_MANIP_SRC, o->dst, o->dport) !=
-	    NF_ACCEPT)
+	if (c->flags & NFHP_CONN_F_PORTMAP) {
+		struct nf_conntrack_tuple want;
+
+		/* A port remapped before routing and back after it (hooks.c,
+		 * clash_new()): nf_nat must not apply it too, at PREROUTING,
+		 * where the reply would then look like another connection's.
+		 * So no IPS_SRC_NAT: null bindings (the _DONE bits, nf_nat's
+		 * by-source hash) and the reply tuple set as IPVS sets it.
+		 */
+		if (ct_manip(ct, c->proto, NF_NAT_MANIP_DST, o->src, dport) !=
+		    NF_ACCEPT ||
+		    ct_manip(ct, c->proto, NF_NAT_MANIP_SRC, c->th[dir].t.src,
+			     c->th[dir].t.sport) != NF_ACCEPT)
+			goto drop;
+		ct_tuple(&want, c->proto, o, true);
+		nf_conntrack_alter_reply(ct, &want);
+	} else if (ct_manip(ct, c->proto, NF_NAT_MANIP_DST, o->src, dport) !=
+		   NF_ACCEPT ||
+		   ct_manip(ct, c->proto, NF_NAT_MANIP_SRC, o->dst, o->dport) !=
+		   NF_ACCEPT) {
 		goto drop;
+	}
 	/* nf_nat's hooks may have got there first (a null binding at
 	 * PREROUTING, for a connection we make after routing): fine as long
 	 * as it agrees with us.
@@ -165,30 +220,17 @@ drop:
 
 void nfhp_ct_forget(struct net *net, const struct nfhp_conn *c)
 {
-	const struct nfhp_tuple *r = &c->th[NFHP_DIR_REPLY].t;
 	struct nf_conntrack_tuple_hash *h;
-	struct nf_conntrack_tuple t = {};
+	struct nf_conntrack_tuple t;
 	struct nf_conn *ct;
 
 	if (!nf_conntrack_count(net))
 		return;
-	/* The entry's reply tuple is ours, whatever its original one. */
-	t.src.l3num = NFPROTO_IPV4;
-	t.src.u3.ip = r->src;
-	t.dst.u3.ip = r->dst;
-	t.dst.protonum = c->proto;
-	t.dst.dir = IP_CT_DIR_REPLY;
-	switch (c->proto) {
-	case IPPROTO_TCP:
-	case IPPROTO_UDP:
-		t.src.u.all = r->sport;
-		t.dst.u.all = r->dport;
-		break;
-	case IPPROTO_ICMP:
-		t.src.u.icmp.id = r->dport;
-		t.dst.u.icmp.type = ICMP_ECHOREPLY;
-		break;
-	}
+	/* The entry's reply tuple is ours, whatever its original one.  No
+	 * other entry holds it: a connection is made only with a reply
+	 * tuple conntrack has free (nfhp_ct_reply_taken()).
+	 */
+	ct_tuple(&t, c->proto, &c->th[NFHP_DIR_REPLY].t, true);
 	h = nf_conntrack_find_get(net, &nf_ct_zone_dflt, &t);
 	if (!h)
 		return;

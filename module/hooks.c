@@ -129,8 +129,13 @@ static unsigned int translate(struct nfhp_net *hn, struct sk_buff *skb,
 		if (addr == p->t.src && port == p->t.sport)
 			return NF_ACCEPT;
 	}
-	if (p->icmp_err && !nfhp_xlate_icmp_csum_ok(skb, p, state->hook))
-		return NF_ACCEPT;
+	/* As nf_nat: an error we cannot vouch for is not sent on, least of
+	 * all with the private address it quotes.
+	 */
+	if (p->icmp_err && !nfhp_xlate_icmp_csum_ok(skb, p, state->hook)) {
+		nfhp_stat_inc(hn, NFHP_STAT_MALFORMED);
+		return NF_DROP;
+	}
 	if (nfhp_xlate(skb, p, manip, addr, port))
 		return NF_DROP;
 	if (p->icmp_err && manip == NFHP_MANIP_SRC)
@@ -218,10 +223,14 @@ static __be16 random_port(void)
 
 /*
  * Insert new connection @c, choosing another SNAT port if the client's is
- * taken.  Returns the connection the packet belongs to (@c or the one that
- * another CPU inserted first) or NULL: @c is freed, drop the packet.
+ * taken, in our table or, where conntrack tracks @skb, in conntrack's (the
+ * router's own sockets, tunnels and pings, nf_nat's connections: their
+ * replies are not ours to take).  Returns the connection the packet
+ * belongs to (@c or the one that another CPU inserted first) or NULL: @c
+ * is freed, drop the packet.
  */
-static struct nfhp_conn *conn_add(struct nfhp_net *hn, struct nfhp_conn *c)
+static struct nfhp_conn *conn_add(struct nfhp_net *hn, struct nfhp_conn *c,
+				  const struct sk_buff *skb)
 {
 	struct nfhp_tuple *o = &c->th[NFHP_DIR_ORIG].t;
 	struct nfhp_tuple *r = &c->th[NFHP_DIR_REPLY].t;
@@ -231,7 +240,11 @@ static struct nfhp_conn *conn_add(struct nfhp_net *hn, struct nfhp_conn *c)
 	int err;
 
 	for (;;) {
-		err = nfhp_conn_insert(hn, c, &w);
+		w = NULL;
+		if (skb->_nfct && nfhp_ct_reply_taken(skb, c->proto, r))
+			err = -EADDRINUSE;
+		else
+			err = nfhp_conn_insert(hn, c, &w);
 		if (!err)
 			return c;
 		if (err == -EEXIST) {
@@ -358,7 +371,7 @@ static unsigned int new_in(struct nfhp_net *hn, struct sk_buff *skb,
 		return NF_ACCEPT;
 	}
 	nfhp_state_start(hn, c, skb, p->l4off);
-	w = conn_add(hn, c);
+	w = conn_add(hn, c, skb);
 	if (!w)
 		return NF_DROP;
 	count_packet(hn, w, NFHP_DIR_ORIG, skb, w == c);
@@ -425,7 +438,7 @@ static unsigned int new_out(struct nfhp_net *hn, struct sk_buff *skb,
 	if (skb->sk)
 		c->flags |= NFHP_CONN_F_LOCAL_OUT;
 	nfhp_state_start(hn, c, skb, p->l4off);
-	w = conn_add(hn, c);
+	w = conn_add(hn, c, skb);
 	if (!w)
 		return NF_DROP;
 	if (w == c && how == NFHP_NEW_PICKUP)
@@ -478,7 +491,7 @@ static unsigned int clash_new(struct nfhp_net *hn, struct sk_buff *skb,
 	if (state->hook == NF_INET_LOCAL_OUT)
 		c->flags |= NFHP_CONN_F_LOCAL_OUT;
 	nfhp_state_start(hn, c, skb, p->l4off);
-	w = conn_add(hn, c);
+	w = conn_add(hn, c, skb);
 	if (!w)
 		return NF_DROP;
 	if (w == c)
@@ -527,17 +540,19 @@ static unsigned int nfhp_hook(void *priv, struct sk_buff *skb,
 	c = nfhp_conn_lookup(hn, p.proto, &p.t,
 			     out ? NFHP_STAGE_OUT : NFHP_STAGE_IN, &dir, &other);
 	if (!c) {
+		if (p.icmp_err || state->hook == NF_INET_LOCAL_IN)
+			return NF_ACCEPT;
+		/* nf_nat's connection, or a reply: not ours to make (ct.c) */
+		if (nfhp_ct_foreign(skb))
+			return NF_ACCEPT;
 		/* A tuple of another connection's, inverted: a new
 		 * connection whose replies that one would take -- unless it
 		 * is our own translated packet, back through loopback.
 		 */
-		if (other && !out && !p.icmp_err &&
+		if (other && !out &&
 		    !(state->in && (state->in->flags & IFF_LOOPBACK)))
 			return clash_new(hn, skb, &p, state);
-		if (other || p.icmp_err || state->hook == NF_INET_LOCAL_IN)
-			return NF_ACCEPT;
-		/* nf_nat translated it: its connection, not ours (ct.c) */
-		if (nfhp_ct_nated(skb))
+		if (other)
 			return NF_ACCEPT;
 		if (out)
 			return new_out(hn, skb, &p, state);

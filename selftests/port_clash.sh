@@ -194,6 +194,14 @@ for ph in bare ct; do
 				}
 			}
 			EOF
+			# empty nat chains: nf_nat's hooks run too, as
+			# under fw4 or Docker
+			n "r$t" nft -f - <<-EOF || fail "nat chains in r$t"
+			table ip natx {
+				chain pre { type nat hook prerouting priority dstnat; }
+				chain post { type nat hook postrouting priority srcnat; }
+			}
+			EOF
 		done
 		p=40010
 	else
@@ -209,6 +217,30 @@ for ph in bare ct; do
 	scenario_of $ph "$two" "tcp, reflected DMZ client from port $((p + 4)), then the router's socket on it" \
 		tcp_pair dcli 100.0.0.254 r 172.16.0.1 $((p + 4))
 done
+
+# The router's own UDP socket (a WireGuard endpoint on 100.0.0.254:51820)
+# and a masqueraded DMZ host on the same port to the same peer, with
+# conntrack: both are answered, and the router's socket again after the
+# host (conntrack knows the socket's connection; nf_hairpin asks it
+# before it gives the host the port).
+udp_own() {
+	local t=$1 a b c
+	a=$(ask "r$t" udp 123.45.6.7 51820 -b 100.0.0.254:51820 -t 1 2>/dev/null)
+	b=$(ask "dcli$t" udp 123.45.6.7 51820 -b 172.16.0.2:51820 -t 1 2>/dev/null)
+	c=$(ask "r$t" udp 123.45.6.7 51820 -b 100.0.0.254:51820 -t 1 2>/dev/null)
+	a=${a%%$'\n'*} b=${b%%$'\n'*} c=${c%%$'\n'*}
+	echo "${a%%:*} ${a:+answered} / ${b%%:*} ${b:+answered} / ${c%%:*} ${c:+answered}"
+}
+for t in $h $k; do
+	serve "inet$t" udp 0.0.0.0 51820
+done
+hp r$h snat add oif ext masquerade || fail "masquerade rule"
+ipt_nat r$k <<-EOF
+	-A POSTROUTING -o ext -j MASQUERADE
+	EOF
+scenario_of ct "100.0.0.254 answered / 100.0.0.254 answered / 100.0.0.254 answered" \
+	"udp, the router's socket on 51820, a masqueraded host on it, the socket again" \
+	udp_own
 expect_eq "invalid packets in nf_hairpin's router's conntrack" 0 "$(ct_invalid r$h)"
 log "invalid packets in the kernel's NAT router's conntrack: $(ct_invalid r$k)"
 

@@ -299,7 +299,9 @@ enum nfhp_stats_attr {
 	NFHP_STATS_A_DROP_TABLE_FULL,
 	NFHP_STATS_A_DROP_NO_PORT,
 	/* Too short for their headers: passed on untouched (the stack drops
-	 * them).
+	 * them).  Also ICMP errors about a connection of ours whose checksum
+	 * is wrong: dropped, as nf_nat drops them (never sent on untranslated,
+	 * with the private address they quote).
 	 */
 	NFHP_STATS_A_MALFORMED,
 	NFHP_STATS_A_CLASH,		/* lost a creation race to another CPU */
