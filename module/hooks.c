@@ -133,7 +133,7 @@ static unsigned int translate(struct nfhp_net *hn, struct sk_buff *skb,
 	 * all with the private address it quotes.
 	 */
 	if (p->icmp_err && !nfhp_xlate_icmp_csum_ok(skb, p, state->hook)) {
-		nfhp_stat_inc(hn, NFHP_STAT_MALFORMED);
+		nfhp_stat_inc(hn, NFHP_STAT_DROP_ICMP_CSUM);
 		return NF_DROP;
 	}
 	if (nfhp_xlate(skb, p, manip, addr, port))

@@ -68,6 +68,7 @@ enum nfhp_stat {
 	NFHP_STAT_TCP_PICKUP,		/* TCP taken up mid-stream */
 	NFHP_STAT_ADDR_GONE,		/* its SNAT address or interface went */
 	NFHP_STAT_CLASH_REMAP,		/* another source port: replies clashed */
+	NFHP_STAT_DROP_ICMP_CSUM,	/* ICMP error of ours, bad checksum */
 	__NFHP_STAT_MAX
 };
 

@@ -45,6 +45,7 @@ const char *const hp_stats_names[NFHP_STATS_A_MAX + 1] = {
 	[NFHP_STATS_A_TCP_PICKUP]	= "tcp_pickup",
 	[NFHP_STATS_A_ADDR_GONE]	= "addr_gone",
 	[NFHP_STATS_A_CLASH_REMAP]	= "clash_remap",
+	[NFHP_STATS_A_DROP_ICMP_CSUM]	= "drop_icmp_csum",
 };
 
 const char *const hp_state_names[__NFHP_CONN_S_MAX] = {

@@ -299,9 +299,7 @@ enum nfhp_stats_attr {
 	NFHP_STATS_A_DROP_TABLE_FULL,
 	NFHP_STATS_A_DROP_NO_PORT,
 	/* Too short for their headers: passed on untouched (the stack drops
-	 * them).  Also ICMP errors about a connection of ours whose checksum
-	 * is wrong: dropped, as nf_nat drops them (never sent on untranslated,
-	 * with the private address they quote).
+	 * them).
 	 */
 	NFHP_STATS_A_MALFORMED,
 	NFHP_STATS_A_CLASH,		/* lost a creation race to another CPU */
@@ -343,6 +341,11 @@ enum nfhp_stats_attr {
 	 * would have matched another connection (nf_nat does the same).
 	 */
 	NFHP_STATS_A_CLASH_REMAP,
+	/* ICMP errors about a connection of ours whose checksum is wrong:
+	 * dropped, as nf_nat drops them (never sent on untranslated, with
+	 * the private address they quote).
+	 */
+	NFHP_STATS_A_DROP_ICMP_CSUM,
 	__NFHP_STATS_A_MAX
 };
 #define NFHP_STATS_A_MAX (__NFHP_STATS_A_MAX - 1)
