@@ -48,6 +48,8 @@
 /**
  * struct nfhp_conn_table - a namespace's connections
  * @buckets:	hmask + 1 chains of nodes, symmetric siphash of the tuple
+ * @map_int:	hmask + 1 chains of mapping connections by internal endpoint
+ * @map_ext:	hmask + 1 chains of mapping connections by external endpoint
  * @locks:	NFHP_CONN_LOCKS striped spinlocks for writers
  * @hmask:	number of buckets - 1
  * @count:	connections in the table (limit: cfg.conn_max)
@@ -61,6 +63,8 @@
 struct nfhp_conn_table {
 	struct nfhp_net		*hn;
 	struct hlist_head	*buckets;
+	struct hlist_head	*map_int;
+	struct hlist_head	*map_ext;
 	spinlock_t		*locks;
 	unsigned int		hmask;
 	atomic_t		count;
@@ -82,7 +86,22 @@ struct nfhp_conn_table {
 	     n = rcu_dereference_check(hlist_next_rcu(n), cond))
 #define conn_for_each_rcu(n, head)	conn_for_each(n, head, false)
 
+/*
+ * A connection that holds a mapping (NFHP_CONN_X_MAP): in the mapping
+ * index by its internal endpoint (ORIG src/sport) and by its external one
+ * (REPLY dst/dport), as nf_nat's bysource hash indexes its SNAT'd entries.
+ * All the connections of one internal endpoint on one external address
+ * share the external port (endpoint-independent mapping): the mapping
+ * lives as long as one of them does, and needs no object of its own.
+ */
+struct nfhp_mconn {
+	struct nfhp_conn	c;
+	struct hlist_node	by_int;
+	struct hlist_node	by_ext;
+};
+
 static struct kmem_cache *nfhp_conn_cache __read_mostly;
+static struct kmem_cache *nfhp_mconn_cache __read_mostly;
 static siphash_key_t nfhp_conn_key __read_mostly;
 /* Who hears of connections made and destroyed (netlink.c). */
 static void (*conn_notify)(struct nfhp_net *hn, const struct nfhp_conn *c,
@@ -103,6 +122,21 @@ static u32 conn_hash(const struct nfhp_net *hn, u8 proto,
 		swap(a, b);
 	return (u32)siphash_3u64(a, b, (u64)proto << 32 | net_hash_mix(hn->net),
 				 &nfhp_conn_key);
+}
+
+/* The mapping index: one endpoint, in a domain of its own (@ext). */
+static u32 map_hash(const struct nfhp_net *hn, u8 proto, __be32 addr,
+		    __be16 port, bool ext)
+{
+	u64 a = (u64)(__force u32)addr << 16 | (__force u16)port;
+
+	return (u32)siphash_3u64(a, ext, (u64)proto << 32 |
+				 net_hash_mix(hn->net), &nfhp_conn_key);
+}
+
+static struct nfhp_mconn *mconn(const struct nfhp_conn *c)
+{
+	return container_of(c, struct nfhp_mconn, c);
 }
 
 static bool tuple_eq(const struct nfhp_tuple *a, const struct nfhp_tuple *b)
@@ -324,8 +358,11 @@ bool nfhp_conn_tuple_taken(struct nfhp_net *hn, u8 proto,
 
 /* ---- locking ---- */
 
+/* At most three nodes in the table and two in the mapping index. */
+#define NFHP_CONN_HASHES	5
+
 struct conn_locks {
-	unsigned int	idx[3];
+	unsigned int	idx[NFHP_CONN_HASHES];
 	unsigned int	n;
 };
 
@@ -387,18 +424,36 @@ static void locks_release(struct nfhp_conn_table *ct, struct conn_locks *l)
 	local_bh_enable();
 }
 
+/*
+ * The hashes of @c's nodes: its table nodes in h[0..n-1] (ORIG, REPLY and
+ * maybe POST), returning n, then for a mapping connection its index nodes
+ * in h[n] (internal endpoint) and h[n + 1] (external): conn_nhashes() of
+ * them in all, what the locks are taken for.
+ */
 static unsigned int conn_hashes(struct nfhp_net *hn,
 				const struct nfhp_conn *c, u32 *h)
 {
+	const struct nfhp_tuple *o = &c->th[NFHP_DIR_ORIG].t;
+	const struct nfhp_tuple *r = &c->th[NFHP_DIR_REPLY].t;
 	struct nfhp_tuple pt;
+	unsigned int n = 2;
 
-	h[0] = conn_hash(hn, c->proto, &c->th[NFHP_DIR_ORIG].t);
-	h[1] = conn_hash(hn, c->proto, &c->th[NFHP_DIR_REPLY].t);
-	if (!has_post(c))
-		return 2;
-	nfhp_conn_post(c, &pt);
-	h[2] = conn_hash(hn, c->proto, &pt);
-	return 3;
+	h[0] = conn_hash(hn, c->proto, o);
+	h[1] = conn_hash(hn, c->proto, r);
+	if (has_post(c)) {
+		nfhp_conn_post(c, &pt);
+		h[n++] = conn_hash(hn, c->proto, &pt);
+	}
+	if (nfhp_conn_is_map(c)) {
+		h[n] = map_hash(hn, c->proto, o->src, o->sport, false);
+		h[n + 1] = map_hash(hn, c->proto, r->dst, r->dport, true);
+	}
+	return n;
+}
+
+static unsigned int conn_nhashes(const struct nfhp_conn *c, unsigned int n)
+{
+	return nfhp_conn_is_map(c) ? n + 2 : n;
 }
 
 /* ---- connections ---- */
@@ -425,7 +480,12 @@ static void notify(struct nfhp_net *hn, const struct nfhp_conn *c,
 		fn(hn, c, ev);
 }
 
-struct nfhp_conn *nfhp_conn_alloc(struct nfhp_net *hn)
+static struct kmem_cache *conn_cache(const struct nfhp_conn *c)
+{
+	return nfhp_conn_is_map(c) ? nfhp_mconn_cache : nfhp_conn_cache;
+}
+
+struct nfhp_conn *nfhp_conn_alloc(struct nfhp_net *hn, bool map)
 {
 	struct nfhp_conn_table *ct = hn->conns;
 	struct mem_cgroup *old;
@@ -443,7 +503,7 @@ struct nfhp_conn *nfhp_conn_alloc(struct nfhp_net *hn)
 	 * GFP_NOWAIT failed one connection in five under KASAN.)
 	 */
 	old = set_active_memcg(ct->memcg);
-	c = kmem_cache_zalloc(nfhp_conn_cache,
+	c = kmem_cache_zalloc(map ? nfhp_mconn_cache : nfhp_conn_cache,
 			      (GFP_ATOMIC & ~__GFP_HIGH) | __GFP_NOWARN);
 	set_active_memcg(old);
 	if (!c) {
@@ -453,6 +513,8 @@ struct nfhp_conn *nfhp_conn_alloc(struct nfhp_net *hn)
 	c->th[NFHP_DIR_ORIG].kind = NFHP_NODE_ORIG;
 	c->th[NFHP_DIR_REPLY].kind = NFHP_NODE_REPLY;
 	c->post_kind = NFHP_NODE_POST;
+	if (map)
+		c->th[NFHP_DIR_ORIG].xflags = NFHP_CONN_X_MAP;
 	return c;
 }
 
@@ -469,13 +531,85 @@ void nfhp_conn_free(struct nfhp_net *hn, struct nfhp_conn *c)
 {
 	conn_put_rules(c);
 	atomic_dec(&hn->conns->count);
-	kmem_cache_free(nfhp_conn_cache, c);
+	kmem_cache_free(conn_cache(c), c);
 }
 
 static void conn_free_rcu(struct rcu_head *head)
 {
-	kmem_cache_free(nfhp_conn_cache,
-			container_of(head, struct nfhp_conn, rcu));
+	struct nfhp_conn *c = container_of(head, struct nfhp_conn, rcu);
+
+	kmem_cache_free(conn_cache(c), c);
+}
+
+/* ---- the mapping index ---- */
+
+/* Whether mapping connection @c is alive: an RCU reader may see it dead. */
+static bool conn_alive(const struct nfhp_conn *c)
+{
+	return !hlist_unhashed_lockless(&c->th[NFHP_DIR_ORIG].hnode);
+}
+
+/*
+ * The first live connection whose mapping is @eaddr:@eport (hash @h): all
+ * are of one internal endpoint.  Under RCU or the lock of @h.
+ */
+static struct nfhp_conn *map_ext_first(struct nfhp_net *hn, u8 proto,
+				       __be32 eaddr, __be16 eport, u32 h)
+{
+	struct nfhp_conn_table *ct = hn->conns;
+	struct nfhp_mconn *m;
+
+	hlist_for_each_entry_rcu(m, &ct->map_ext[h & ct->hmask], by_ext,
+				 lockdep_is_held(bucket_lock(ct, h))) {
+		const struct nfhp_tuple *mr = &m->c.th[NFHP_DIR_REPLY].t;
+
+		if (m->c.proto == proto && mr->dst == eaddr &&
+		    mr->dport == eport && conn_alive(&m->c))
+			return &m->c;
+	}
+	return NULL;
+}
+
+/*
+ * Whether another internal endpoint than @c's holds @c's external one
+ * (hash @hext).  Under the locks of @c's index nodes.
+ */
+static bool map_ext_taken(struct nfhp_net *hn, const struct nfhp_conn *c,
+			  u32 hext)
+{
+	const struct nfhp_tuple *o = &c->th[NFHP_DIR_ORIG].t;
+	const struct nfhp_tuple *r = &c->th[NFHP_DIR_REPLY].t;
+	const struct nfhp_conn *m;
+
+	m = map_ext_first(hn, c->proto, r->dst, r->dport, hext);
+	return m && (m->th[NFHP_DIR_ORIG].t.src != o->src ||
+		     m->th[NFHP_DIR_ORIG].t.sport != o->sport);
+}
+
+__be16 nfhp_map_port(struct nfhp_net *hn, u8 proto, __be32 iaddr,
+		     __be16 iport, __be32 eaddr)
+{
+	struct nfhp_conn_table *ct = hn->conns;
+	u32 h = map_hash(hn, proto, iaddr, iport, false);
+	struct nfhp_mconn *m;
+
+	hlist_for_each_entry_rcu(m, &ct->map_int[h & ct->hmask], by_int) {
+		const struct nfhp_tuple *mo = &m->c.th[NFHP_DIR_ORIG].t;
+		const struct nfhp_tuple *mr = &m->c.th[NFHP_DIR_REPLY].t;
+
+		if (m->c.proto == proto && mo->src == iaddr &&
+		    mo->sport == iport && mr->dst == eaddr &&
+		    conn_alive(&m->c))
+			return mr->dport;
+	}
+	return 0;
+}
+
+const struct nfhp_conn *nfhp_map_owner(struct nfhp_net *hn, u8 proto,
+				       __be32 eaddr, __be16 eport)
+{
+	return map_ext_first(hn, proto, eaddr, eport,
+			     map_hash(hn, proto, eaddr, eport, true));
 }
 
 /* Under rcu_read_lock(): *@winner is valid until it is dropped. */
@@ -486,7 +620,7 @@ int nfhp_conn_insert(struct nfhp_net *hn, struct nfhp_conn *c,
 	struct nfhp_tuple keys[3];
 	struct conn_locks l;
 	unsigned int i, n;
-	u32 h[3];
+	u32 h[NFHP_CONN_HASHES];
 	int err = 0;
 
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held(),
@@ -505,7 +639,7 @@ int nfhp_conn_insert(struct nfhp_net *hn, struct nfhp_conn *c,
 		       tuple_inv_eq(&keys[1], &keys[2])))
 		return -EBUSY;
 
-	locks_take(ct, h, n, &l);
+	locks_take(ct, h, conn_nhashes(c, n), &l);
 	for (i = 0; i < n; i++) {
 		/* keys[] are the nodes ORIG, REPLY, POST, in that order */
 		struct twin_key tk = { c, i };
@@ -526,10 +660,21 @@ int nfhp_conn_insert(struct nfhp_net *hn, struct nfhp_conn *c,
 			err = -EBUSY;
 		goto out;
 	}
+	/* One internal endpoint per external one: RFC 4787 REQ-1, REQ-9 */
+	if (nfhp_conn_is_map(c) && map_ext_taken(hn, c, h[n + 1])) {
+		err = -EADDRINUSE;
+		goto out;
+	}
 	hlist_add_head_rcu(&c->th[0].hnode, &ct->buckets[h[0] & ct->hmask]);
 	hlist_add_head_rcu(&c->th[1].hnode, &ct->buckets[h[1] & ct->hmask]);
 	if (n == 3)
 		hlist_add_head_rcu(&c->post, &ct->buckets[h[2] & ct->hmask]);
+	if (nfhp_conn_is_map(c)) {
+		hlist_add_head_rcu(&mconn(c)->by_int,
+				   &ct->map_int[h[n] & ct->hmask]);
+		hlist_add_head_rcu(&mconn(c)->by_ext,
+				   &ct->map_ext[h[n + 1] & ct->hmask]);
+	}
 out:
 	locks_release(ct, &l);
 	if (err)
@@ -552,12 +697,12 @@ static bool conn_kill(struct nfhp_net *hn, struct nfhp_conn *c, bool event,
 	struct nfhp_conn_table *ct = hn->conns;
 	struct conn_locks l;
 	unsigned int n;
-	u32 h[3];
+	u32 h[NFHP_CONN_HASHES];
 
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held(),
 			 "removal outside an RCU read-side section");
 	n = conn_hashes(hn, c, h);
-	locks_take(ct, h, n, &l);
+	locks_take(ct, h, conn_nhashes(c, n), &l);
 	if (hlist_unhashed(&c->th[0].hnode) || (may_go && !may_go(c))) {
 		locks_release(ct, &l);
 		return false;
@@ -566,6 +711,10 @@ static bool conn_kill(struct nfhp_net *hn, struct nfhp_conn *c, bool event,
 	hlist_del_init_rcu(&c->th[1].hnode);
 	if (n == 3)
 		hlist_del_init_rcu(&c->post);
+	if (nfhp_conn_is_map(c)) {
+		hlist_del_init_rcu(&mconn(c)->by_int);
+		hlist_del_init_rcu(&mconn(c)->by_ext);
+	}
 	locks_release(ct, &l);
 
 	atomic_dec(&ct->count);
@@ -902,7 +1051,14 @@ int nfhp_conn_table_alloc(struct nfhp_net *hn)
 	for (i = 0; i < NFHP_CONN_LOCKS; i++)
 		spin_lock_init(&ct->locks[i]);
 	buckets = kvcalloc(size, sizeof(*buckets), GFP_KERNEL_ACCOUNT);
-	if (!buckets) {
+	ct->map_int = kvcalloc(size, sizeof(*ct->map_int), GFP_KERNEL_ACCOUNT);
+	ct->map_ext = kvcalloc(size, sizeof(*ct->map_ext), GFP_KERNEL_ACCOUNT);
+	if (!buckets || !ct->map_int || !ct->map_ext) {
+		kvfree(buckets);
+		kvfree(ct->map_int);
+		kvfree(ct->map_ext);
+		ct->map_int = NULL;
+		ct->map_ext = NULL;
 		kvfree(ct->locks);
 		ct->locks = NULL;
 		return -ENOMEM;
@@ -946,6 +1102,8 @@ void nfhp_conn_net_exit(struct nfhp_net *hn)
 		cancel_delayed_work_sync(&ct->gc);
 		WARN_ON_ONCE(atomic_read(&ct->count));
 		kvfree(ct->buckets);
+		kvfree(ct->map_int);
+		kvfree(ct->map_ext);
 		kvfree(ct->locks);
 	}
 	mem_cgroup_put(ct->memcg);
@@ -961,6 +1119,14 @@ int nfhp_conn_init(void)
 					    NULL);
 	if (!nfhp_conn_cache)
 		return -ENOMEM;
+	/* 160 bytes: not cache-line aligned, that would make it 192 */
+	nfhp_mconn_cache = kmem_cache_create("nfhp_mconn",
+					     sizeof(struct nfhp_mconn), 0,
+					     SLAB_ACCOUNT, NULL);
+	if (!nfhp_mconn_cache) {
+		kmem_cache_destroy(nfhp_conn_cache);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -968,5 +1134,6 @@ void nfhp_conn_exit(void)
 {
 	/* Connections of dead namespaces are freed through call_rcu(). */
 	rcu_barrier();
+	kmem_cache_destroy(nfhp_mconn_cache);
 	kmem_cache_destroy(nfhp_conn_cache);
 }

@@ -53,8 +53,18 @@ enum nfhp_node_kind {
 struct nfhp_thash {
 	struct hlist_node	hnode;
 	u8			kind;	/* must follow hnode: nfhp_node_kind() */
+	u8			xflags;	/* th[ORIG] only: NFHP_CONN_X_* */
 	struct nfhp_tuple	t;
 };
+
+/*
+ * The connection holds a mapping (RFC 4787): it was made by an SNAT rule
+ * for an internal endpoint (ORIG src/sport) that goes out as an external
+ * one (REPLY dst/dport), or hairpinned into another endpoint's mapping.
+ * It is a struct nfhp_mconn and, while in the table, in the mapping index
+ * by either endpoint (conn.c).  Set at allocation, never changed.
+ */
+#define NFHP_CONN_X_MAP		BIT(0)
 
 /* Internal flags, above the uapi NFHP_CONN_F_* bits. */
 /* TCP taken up mid-stream, the reply's sequence end not learnt (state.c) */
@@ -144,7 +154,8 @@ int nfhp_conn_net_init(struct nfhp_net *hn);
 int nfhp_conn_table_alloc(struct nfhp_net *hn);
 void nfhp_conn_net_exit(struct nfhp_net *hn);
 
-struct nfhp_conn *nfhp_conn_alloc(struct nfhp_net *hn);
+/* @map: a connection that will hold a mapping (NFHP_CONN_X_MAP) */
+struct nfhp_conn *nfhp_conn_alloc(struct nfhp_net *hn, bool map);
 void nfhp_conn_free(struct nfhp_net *hn, struct nfhp_conn *c);
 /*
  * Insert @c (tuples, proto, flags, rules set).  0: inserted, the table owns
@@ -169,6 +180,19 @@ unsigned int nfhp_conn_kill_matching(struct nfhp_net *hn,
 				     nfhp_conn_match_t *match, const void *arg,
 				     enum nfhp_stat stat);
 u32 nfhp_conn_count(struct nfhp_net *hn);
+
+/*
+ * The mapping index, under RCU (RFC 4787 REQ-1, REQ-9; RFC 5382 REQ-1).
+ * map_port: the external port that internal endpoint @iaddr:@iport has on
+ * external address @eaddr, or 0 if it has none.  map_owner: a connection
+ * of the internal endpoint whose mapping is @eaddr:@eport, or NULL.  Every
+ * external endpoint belongs to one internal endpoint at most: insertion
+ * refuses another (-EADDRINUSE), as it refuses a taken REPLY tuple.
+ */
+__be16 nfhp_map_port(struct nfhp_net *hn, u8 proto, __be32 iaddr,
+		     __be16 iport, __be32 eaddr);
+const struct nfhp_conn *nfhp_map_owner(struct nfhp_net *hn, u8 proto,
+				       __be32 eaddr, __be16 eport);
 u32 nfhp_conn_gen(struct nfhp_net *hn);
 
 /*
@@ -214,6 +238,11 @@ static inline struct nfhp_conn *nfhp_conn_of(struct hlist_node *n)
 	default:
 		return container_of(n, struct nfhp_conn, post);
 	}
+}
+
+static inline bool nfhp_conn_is_map(const struct nfhp_conn *c)
+{
+	return c->th[NFHP_DIR_ORIG].xflags & NFHP_CONN_X_MAP;
 }
 
 /* The POST tuple: the reply after un-SNAT. */

@@ -59,6 +59,8 @@
 #include <linux/skbuff.h>
 #include <net/ip.h>
 #include <net/route.h>
+#include <net/inet_hashtables.h>
+#include <net/udp.h>
 #include <net/netfilter/ipv4/nf_defrag_ipv4.h>
 #include <linux/nf_hairpin.h>
 
@@ -72,8 +74,6 @@
 
 /* Random SNAT ports tried when the client's own port is taken. */
 #define NFHP_PORT_TRIES		128
-#define NFHP_PORT_MIN		1024
-#define NFHP_PORT_MAX		65535
 
 static void count_packet(struct nfhp_net *hn, const struct nfhp_conn *c,
 			 enum nfhp_dir dir, const struct sk_buff *skb,
@@ -215,10 +215,27 @@ static int snat_choose(struct nfhp_net *hn, struct nfhp_conn *c,
 	return 0;
 }
 
-static __be16 random_port(void)
+/*
+ * Another port for a connection whose client port @like is taken: in the
+ * same range as nf_nat picks it (1-511, 600-1023, 1024-65535: RFC 4787
+ * REQ-3, RFC 5382 REQ-7) and, for UDP, of the same parity (RFC 4787 REQ-4:
+ * RTP on an even port, its RTCP on the next).
+ */
+static __be16 random_port(u8 proto, __be16 like)
 {
-	return htons(NFHP_PORT_MIN +
-		     get_random_u32_below(NFHP_PORT_MAX - NFHP_PORT_MIN + 1));
+	u16 p = ntohs(like), min = 1024, max = 65535, v;
+
+	if (p < 512) {
+		min = 1;
+		max = 511;
+	} else if (p < 1024) {
+		min = 600;
+		max = 1023;
+	}
+	v = min + get_random_u32_below(max - min + 1);
+	if (proto == IPPROTO_UDP && ((v ^ p) & 1))
+		v = v < max ? v + 1 : v - 1;
+	return htons(v);
 }
 
 /*
@@ -269,7 +286,7 @@ static struct nfhp_conn *conn_add(struct nfhp_net *hn, struct nfhp_conn *c,
 		    tries++ >= NFHP_PORT_TRIES)
 			break;
 		do {
-			r->dport = random_port();
+			r->dport = random_port(c->proto, o->sport);
 		} while (nfhp_conn_tuple_taken(hn, c->proto, r) &&
 			 tries++ < NFHP_PORT_TRIES);
 	}
@@ -285,13 +302,13 @@ static struct nfhp_conn *conn_add(struct nfhp_net *hn, struct nfhp_conn *c,
  * the packet dropped.
  */
 static struct nfhp_conn *conn_new(struct nfhp_net *hn,
-				  const struct nfhp_pkt *p)
+				  const struct nfhp_pkt *p, bool map)
 {
-	struct nfhp_conn *c = nfhp_conn_alloc(hn);
+	struct nfhp_conn *c = nfhp_conn_alloc(hn, map);
 
 	if (IS_ERR(c) && PTR_ERR(c) == -ENOSPC &&
 	    nfhp_conn_evict(hn, p->proto, &p->t, nfhp_state_unconfirmed))
-		c = nfhp_conn_alloc(hn);
+		c = nfhp_conn_alloc(hn, map);
 	if (IS_ERR(c)) {
 		nfhp_stat_inc(hn, PTR_ERR(c) == -ENOSPC ?
 			      NFHP_STAT_DROP_TABLE_FULL : NFHP_STAT_DROP_NOMEM);
@@ -310,6 +327,121 @@ static __be16 dnat_port(const struct nfhp_dnat_rule *r, __be16 dport)
 	if (r->to_port_max > r->to_port_min && port >= r->dport_min)
 		return htons(r->to_port_min + (port - r->dport_min));
 	return htons(r->to_port_min);
+}
+
+/*
+ * The external port of mapping connection @c (ORIG and REPLY's address
+ * set): the one its internal endpoint already has on that address, for
+ * every destination (endpoint-independent mapping: RFC 4787 REQ-1, RFC
+ * 5382 REQ-1); else its own port if free (conn_add() picks another if
+ * not).
+ */
+static __be16 map_port(struct nfhp_net *hn, const struct nfhp_conn *c)
+{
+	const struct nfhp_tuple *o = &c->th[NFHP_DIR_ORIG].t;
+	__be16 port = 0;
+
+	if (nfhp_conn_is_map(c))
+		port = nfhp_map_port(hn, c->proto, o->src, o->sport,
+				     c->th[NFHP_DIR_REPLY].t.dst);
+	return port ?: o->sport;
+}
+
+/*
+ * Whether one of the router's own sockets takes a packet of tuple @t: a
+ * TCP listener, a UDP socket bound to its destination.  Under RCU; no
+ * reference is taken.
+ */
+static bool local_socket(struct net *net, u8 proto, const struct nfhp_tuple *t,
+			 const struct net_device *in)
+{
+	int dif = in ? in->ifindex : 0;
+
+	if (proto == IPPROTO_TCP)
+		return __inet_lookup_listener(net,
+					      net->ipv4.tcp_death_row.hashinfo,
+					      NULL, 0, t->src, t->sport, t->dst,
+					      ntohs(t->dport), dif, 0);
+	return __udp4_lib_lookup(net, t->src, t->sport, t->dst, t->dport, dif,
+				 0, &udp_table, NULL);
+}
+
+/*
+ * First packet before routing, no port forward, to the external address
+ * and port of a mapping (nfhp_map_owner()): from inside, hairpinning (RFC
+ * 4787 REQ-9, RFC 5382 REQ-8): to the mapping's internal endpoint, from
+ * the sender's own mapping on that address (REQ-9a: the receiver sees the
+ * address and port it would see the sender come from over the Internet);
+ * from outside, with endpoint-independent filtering (cfg.filtering), a new
+ * connection on the mapping.  Inside is any interface but the one the
+ * external address is on.  The router's own packets (LOCAL_OUT) reach its
+ * own sockets, as without us; and so does a packet that one of its sockets
+ * takes (its ssh, its web interface, its WireGuard port): a host that went
+ * out from port 22 must not take connections to the router's.
+ */
+static unsigned int map_in(struct nfhp_net *hn, struct sk_buff *skb,
+			   const struct nfhp_pkt *p,
+			   const struct nf_hook_state *state)
+{
+	const struct nfhp_conn *m;
+	const struct net_device *xdev;
+	struct nfhp_tuple *o, *r;
+	struct nfhp_conn *c, *w;
+	bool inside;
+
+	if (state->hook != NF_INET_PRE_ROUTING ||
+	    (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP))
+		return NF_ACCEPT;
+	m = nfhp_map_owner(hn, p->proto, p->t.dst, p->t.dport);
+	if (!m)
+		return NF_ACCEPT;
+	xdev = __ip_dev_find(state->net, p->t.dst, false);
+	if (!xdev)
+		return NF_ACCEPT;
+	inside = xdev != state->in;
+	if (!inside && READ_ONCE(hn->cfg.filtering) != NFHP_FILTERING_ENDPOINT)
+		return NF_ACCEPT;
+	if (!nfhp_state_new_ok(p->proto, skb, p->l4off) ||
+	    local_socket(state->net, p->proto, &p->t, state->in))
+		return NF_ACCEPT;
+	c = conn_new(hn, p, inside);
+	if (!c)
+		return NF_DROP;
+	o = &c->th[NFHP_DIR_ORIG].t;
+	r = &c->th[NFHP_DIR_REPLY].t;
+	*o = p->t;
+	r->src = m->th[NFHP_DIR_ORIG].t.src;
+	r->sport = m->th[NFHP_DIR_ORIG].t.sport;
+	r->dst = o->src;
+	r->dport = o->sport;
+	c->flags |= NFHP_CONN_F_DNAT;
+	if (inside) {
+		/* Its own mapping, to itself: nothing to hairpin. */
+		if (r->src == o->src && r->sport == o->sport)
+			goto pass;
+		if (!m->snat || !nfhp_rule_get(&m->snat->core))
+			goto pass;
+		c->snat = m->snat;
+		r->dst = o->dst;
+		r->dport = map_port(hn, c);
+		c->flags |= NFHP_CONN_F_SNAT;
+	}
+	if (nfhp_xlate(skb, p, NFHP_MANIP_DST, r->src, r->sport) ||
+	    reroute(skb, state))
+		goto drop;
+	nfhp_state_start(hn, c, skb, p->l4off);
+	w = conn_add(hn, c, skb);
+	if (!w)
+		return NF_DROP;
+	nfhp_stat_inc(hn, inside ? NFHP_STAT_MAP_HAIRPIN : NFHP_STAT_MAP_IN);
+	count_packet(hn, w, NFHP_DIR_ORIG, skb, w == c);
+	return nfhp_ct_bind(hn, skb, w, NFHP_DIR_ORIG, true);
+pass:
+	nfhp_conn_free(hn, c);
+	return NF_ACCEPT;
+drop:
+	nfhp_conn_free(hn, c);
+	return NF_DROP;
 }
 
 /* First packet before routing: a port forward? */
@@ -331,11 +463,11 @@ static unsigned int new_in(struct nfhp_net *hn, struct sk_buff *skb,
 				      p->t.dport, state->in, false);
 	if (!dr) {
 		nfhp_stat_inc(hn, NFHP_STAT_LOOKUP_MISS);
-		return NF_ACCEPT;
+		return map_in(hn, skb, p, state);
 	}
 	if (!nfhp_state_new_ok(p->proto, skb, p->l4off))
 		return NF_ACCEPT;
-	c = conn_new(hn, p);
+	c = conn_new(hn, p, false);
 	if (!c)
 		return NF_DROP;
 	if (!nfhp_rule_get(&dr->core)) {	/* being deleted right now */
@@ -420,7 +552,7 @@ static unsigned int new_out(struct nfhp_net *hn, struct sk_buff *skb,
 		nfhp_stat_inc(hn, NFHP_STAT_TCP_OUT_OF_WINDOW);
 		return NF_DROP;
 	}
-	c = conn_new(hn, p);
+	c = conn_new(hn, p, nfhp_xlate_has_port(p->proto));
 	if (!c)
 		return NF_DROP;
 	if (!nfhp_rule_get(&sr->core)) {
@@ -433,7 +565,7 @@ static unsigned int new_out(struct nfhp_net *hn, struct sk_buff *skb,
 	r->src = p->t.dst;
 	r->sport = p->t.dport;
 	r->dst = addr;
-	r->dport = p->t.sport;
+	r->dport = map_port(hn, c);
 	c->flags |= NFHP_CONN_F_SNAT;
 	if (skb->sk)
 		c->flags |= NFHP_CONN_F_LOCAL_OUT;
@@ -475,7 +607,7 @@ static unsigned int clash_new(struct nfhp_net *hn, struct sk_buff *skb,
 	    !nfhp_state_new_ok(p->proto, skb, p->l4off) ||
 	    !nfhp_conn_replies_taken(hn, p->proto, &p->t))
 		return NF_ACCEPT;
-	c = conn_new(hn, p);
+	c = conn_new(hn, p, false);
 	if (!c)
 		return NF_DROP;
 	c->th[NFHP_DIR_ORIG].t = p->t;
@@ -485,7 +617,7 @@ static unsigned int clash_new(struct nfhp_net *hn, struct sk_buff *skb,
 	r->dst = p->t.src;
 	/* The client's own port is taken; conn_add() tries others. */
 	do {
-		r->dport = random_port();
+		r->dport = random_port(p->proto, p->t.sport);
 	} while (r->dport == p->t.sport);
 	c->flags |= NFHP_CONN_F_SNAT | NFHP_CONN_F_PORTMAP;
 	if (state->hook == NF_INET_LOCAL_OUT)

@@ -204,10 +204,15 @@ static const struct nla_policy cfg_policy[NFHP_CFG_A_MAX + 1] = {
 							&rules_max_range),
 	[NFHP_CFG_A_UDP_UNREPLIED]	= TIMEOUT_POLICY,
 	[NFHP_CFG_A_TCP_SYN]		= TIMEOUT_POLICY,
+	[NFHP_CFG_A_FILTERING]		= NLA_POLICY_MAX(NLA_U32,
+							 NFHP_FILTERING_MAX),
 };
 
 #define TIMEOUT_ERR(name)	\
 	"config " name ": must be a u32 number of seconds, 1..INT_MAX/HZ"
+
+#define FILTERING_ERR	\
+	"config filtering: must be 0 (address-port) or 1 (endpoint)"
 
 static const char * const cfg_errs[NFHP_CFG_A_MAX + 1] = {
 	[NFHP_CFG_A_UNSPEC]		= "config: unknown attribute",
@@ -220,10 +225,11 @@ static const char * const cfg_errs[NFHP_CFG_A_MAX + 1] = {
 	[NFHP_CFG_A_RULES_MAX]		= "config rules-max: must be a u32 1..1048576",
 	[NFHP_CFG_A_UDP_UNREPLIED]	= TIMEOUT_ERR("udp-unreplied"),
 	[NFHP_CFG_A_TCP_SYN]		= TIMEOUT_ERR("tcp-syn"),
+	[NFHP_CFG_A_FILTERING]		= FILTERING_ERR,
 };
 
 /* The timeouts in struct nfhp_cfg (jiffies): every attribute but
- * CONN_MAX and RULES_MAX (cfg_is_timeout()).
+ * CONN_MAX, RULES_MAX and FILTERING (cfg_is_timeout()).
  */
 static const size_t cfg_timeouts[NFHP_CFG_A_MAX + 1] = {
 	[NFHP_CFG_A_TCP_ESTABLISHED]	= offsetof(struct nfhp_cfg,
@@ -240,7 +246,8 @@ static const size_t cfg_timeouts[NFHP_CFG_A_MAX + 1] = {
 static bool cfg_is_timeout(int type)
 {
 	return type > NFHP_CFG_A_UNSPEC && type <= NFHP_CFG_A_MAX &&
-	       type != NFHP_CFG_A_CONN_MAX && type != NFHP_CFG_A_RULES_MAX;
+	       type != NFHP_CFG_A_CONN_MAX && type != NFHP_CFG_A_RULES_MAX &&
+	       type != NFHP_CFG_A_FILTERING;
 }
 
 /* Top level: which nest each command takes. */
@@ -1018,6 +1025,8 @@ static const u8 stats_attr[__NFHP_STAT_MAX] = {
 	[NFHP_STAT_ADDR_GONE]		= NFHP_STATS_A_ADDR_GONE,
 	[NFHP_STAT_CLASH_REMAP]		= NFHP_STATS_A_CLASH_REMAP,
 	[NFHP_STAT_DROP_ICMP_CSUM]	= NFHP_STATS_A_DROP_ICMP_CSUM,
+	[NFHP_STAT_MAP_HAIRPIN]		= NFHP_STATS_A_MAP_HAIRPIN,
+	[NFHP_STAT_MAP_IN]		= NFHP_STATS_A_MAP_IN,
 };
 
 /* Sum of one counter over all CPUs. */
@@ -1071,7 +1080,9 @@ static int config_fill(struct sk_buff *msg, struct nfhp_net *hn)
 	}
 	if (nla_put_u32(msg, NFHP_CFG_A_CONN_MAX, READ_ONCE(hn->cfg.conn_max)) ||
 	    nla_put_u32(msg, NFHP_CFG_A_RULES_MAX,
-			READ_ONCE(hn->cfg.rules_max)))
+			READ_ONCE(hn->cfg.rules_max)) ||
+	    nla_put_u32(msg, NFHP_CFG_A_FILTERING,
+			READ_ONCE(hn->cfg.filtering)))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;
@@ -1154,6 +1165,9 @@ static int cfg_check_ceiling(struct sk_buff *skb, struct nlattr **tb,
 	if (net_eq(hn->net, &init_net) || netlink_capable(skb, CAP_NET_ADMIN))
 		return 0;
 	for (i = NFHP_CFG_A_UNSPEC + 1; i <= NFHP_CFG_A_MAX; i++) {
+		/* a behaviour, not a resource: the namespace's own business */
+		if (i == NFHP_CFG_A_FILTERING)
+			continue;
 		if (!tb[i] || nla_get_u32(tb[i]) <= cfg_get(host, i))
 			continue;
 		NL_SET_BAD_ATTR(extack, tb[i]);
@@ -1193,6 +1207,9 @@ static int config_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (tb[NFHP_CFG_A_RULES_MAX])
 		WRITE_ONCE(hn->cfg.rules_max,
 			   nla_get_u32(tb[NFHP_CFG_A_RULES_MAX]));
+	if (tb[NFHP_CFG_A_FILTERING])
+		WRITE_ONCE(hn->cfg.filtering,
+			   nla_get_u32(tb[NFHP_CFG_A_FILTERING]));
 	mutex_unlock(&hn->lock);
 	return 0;
 }

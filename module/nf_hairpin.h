@@ -46,6 +46,7 @@ struct nfhp_cfg {
 	unsigned long	tcp_syn;	/* TCP until established */
 	u32		conn_max;
 	u32		rules_max;
+	u32		filtering;	/* enum nfhp_filtering */
 };
 
 /* Namespace counters, per CPU; summed for NFHP_CMD_STATS_GET. */
@@ -69,6 +70,8 @@ enum nfhp_stat {
 	NFHP_STAT_ADDR_GONE,		/* its SNAT address or interface went */
 	NFHP_STAT_CLASH_REMAP,		/* another source port: replies clashed */
 	NFHP_STAT_DROP_ICMP_CSUM,	/* ICMP error of ours, bad checksum */
+	NFHP_STAT_MAP_HAIRPIN,		/* hairpinned into a mapping */
+	NFHP_STAT_MAP_IN,		/* endpoint-independent filtering let in */
 	__NFHP_STAT_MAX
 };
 

@@ -112,7 +112,9 @@ struct hp_config {
  */
 #define HP_CFG_TIMEOUTS		(1U << 0)
 #define HP_CFG_LIMITS		(1U << 1)
+#define HP_CFG_BEHAVIOUR	(1U << 2)	/* filtering */
 #define HP_CFG_TIMEOUT_ALIAS	(HP_CFG_TIMEOUTS | HP_CFG_LIMITS)
+#define HP_CFG_CONFIG		(HP_CFG_LIMITS | HP_CFG_BEHAVIOUR)
 
 /* NFHP_STATS_A_* counters. */
 struct hp_stats {
@@ -181,6 +183,7 @@ struct hp_obj {
 extern const struct hp_obj hp_objs[];
 extern const char hp_usage_main[];
 extern const char *const hp_cfg_names[HP_CFG_N + 1];
+extern const char *const hp_filtering_names[NFHP_FILTERING_MAX + 1];
 unsigned int hp_cfg_group(int attr);
 extern const char *const hp_stats_names[NFHP_STATS_A_MAX + 1];
 extern const char *const hp_state_names[__NFHP_CONN_S_MAX];

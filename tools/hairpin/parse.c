@@ -23,6 +23,12 @@ const char *const hp_cfg_names[HP_CFG_N + 1] = {
 	[NFHP_CFG_A_RULES_MAX]		= "rules_max",
 	[NFHP_CFG_A_UDP_UNREPLIED]	= "udp_unreplied",
 	[NFHP_CFG_A_TCP_SYN]		= "tcp_syn",
+	[NFHP_CFG_A_FILTERING]		= "filtering",
+};
+
+const char *const hp_filtering_names[NFHP_FILTERING_MAX + 1] = {
+	[NFHP_FILTERING_ADDRESS_PORT]	= "address-and-port-dependent",
+	[NFHP_FILTERING_ENDPOINT]	= "endpoint-independent",
 };
 
 const char *const hp_stats_names[NFHP_STATS_A_MAX + 1] = {
@@ -46,6 +52,8 @@ const char *const hp_stats_names[NFHP_STATS_A_MAX + 1] = {
 	[NFHP_STATS_A_ADDR_GONE]	= "addr_gone",
 	[NFHP_STATS_A_CLASH_REMAP]	= "clash_remap",
 	[NFHP_STATS_A_DROP_ICMP_CSUM]	= "drop_icmp_csum",
+	[NFHP_STATS_A_MAP_HAIRPIN]	= "map_hairpin",
+	[NFHP_STATS_A_MAP_IN]		= "map_in",
 };
 
 const char *const hp_state_names[__NFHP_CONN_S_MAX] = {
@@ -441,18 +449,40 @@ static int parse_conn_list(int argc, char **argv, struct hp_req *req,
 
 unsigned int hp_cfg_group(int attr)
 {
+	if (attr == NFHP_CFG_A_FILTERING)
+		return HP_CFG_BEHAVIOUR;
 	return attr == NFHP_CFG_A_CONN_MAX || attr == NFHP_CFG_A_RULES_MAX ?
 	       HP_CFG_LIMITS : HP_CFG_TIMEOUTS;
 }
 
 static const char *group_name(unsigned int group)
 {
+	if (group == HP_CFG_BEHAVIOUR)
+		return "behaviour";
+	if (group == HP_CFG_CONFIG)
+		return "setting";
 	return group == HP_CFG_LIMITS ? "limit" : "timeout";
 }
 
 static const char *group_object(unsigned int group)
 {
-	return group == HP_CFG_LIMITS ? "config" : "timeout";
+	return group == HP_CFG_TIMEOUTS ? "timeout" : "config";
+}
+
+/* A setting's value: a number, or for filtering one of its names. */
+static bool get_setting(int k, unsigned int g, const char *s, uint32_t *v)
+{
+	uint32_t i;
+
+	if (k != NFHP_CFG_A_FILTERING)
+		return get_u32(s, 1, g == HP_CFG_LIMITS ? UINT32_MAX :
+			       INT32_MAX, v);
+	for (i = 0; i <= NFHP_FILTERING_MAX; i++)
+		if (!strcmp(s, hp_filtering_names[i])) {
+			*v = i;
+			return true;
+		}
+	return false;
 }
 
 /*
@@ -483,8 +513,7 @@ static int parse_settings(int argc, char **argv, struct hp_req *req,
 			return fail(err, "duplicate keyword `%s'", argv[i]);
 		if (i + 1 >= argc)
 			return missing_value(err, argv[i]);
-		if (!get_u32(argv[i + 1], 1, g == HP_CFG_LIMITS ? UINT32_MAX :
-			     INT32_MAX, &cfg->val[k]))
+		if (!get_setting(k, g, argv[i + 1], &cfg->val[k]))
 			return fail(err, "invalid %s `%s'", group_name(g),
 				    argv[i + 1]);
 		cfg->set[k] = true;
@@ -504,9 +533,9 @@ static int parse_config_set(int argc, char **argv, struct hp_req *req,
 			    struct hp_err *err)
 {
 	if (argc == 0)
-		return fail(err, "missing `conn_max' or `rules_max' after "
-			    "`set'");
-	return parse_settings(argc, argv, req, HP_CFG_LIMITS, err);
+		return fail(err, "missing `conn_max', `rules_max' or "
+			    "`filtering' after `set'");
+	return parse_settings(argc, argv, req, HP_CFG_CONFIG, err);
 }
 
 static int parse_timeout_show(int argc, char **argv, struct hp_req *req,
@@ -519,7 +548,7 @@ static int parse_timeout_show(int argc, char **argv, struct hp_req *req,
 static int parse_config_show(int argc, char **argv, struct hp_req *req,
 			     struct hp_err *err)
 {
-	req->cfg_groups = HP_CFG_LIMITS;
+	req->cfg_groups = HP_CFG_CONFIG;
 	return parse_none(argc, argv, req, err);
 }
 
@@ -600,7 +629,7 @@ static const struct hp_cmd config_cmds[] = {
 	{ "show", HP_OP_CONFIG_SHOW, parse_config_show, "config show",
 	  "show the limits conn_max and rules_max" },
 	{ "set", HP_OP_CONFIG_SET, parse_config_set,
-	  "config set [conn_max N] [rules_max N]",
+	  "config set [conn_max N] [rules_max N] [filtering BEHAVIOUR]",
 	  "set conn_max (connections) or rules_max (rules per kind)" },
 	{ .name = NULL }
 };

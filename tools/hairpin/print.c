@@ -383,18 +383,30 @@ void hp_print_stats(struct hp_tbl *t, const struct hp_stats *st)
 void hp_print_config(struct hp_tbl *t, const struct hp_config *cfg,
 		     unsigned int groups)
 {
-	static const unsigned int order[] = { HP_CFG_TIMEOUTS, HP_CFG_LIMITS };
+	static const unsigned int order[] = {
+		HP_CFG_TIMEOUTS, HP_CFG_LIMITS, HP_CFG_BEHAVIOUR
+	};
+	const char *s;
 	unsigned int g;
 	int i;
 
 	hp_tbl_row(t);
 	for (g = 0; g < sizeof(order) / sizeof(order[0]); g++)
-		for (i = 1; i <= HP_CFG_N; i++)
-			if (cfg->set[i] && hp_cfg_group(i) == order[g] &&
-			    (order[g] & groups))
+		for (i = 1; i <= HP_CFG_N; i++) {
+			if (!cfg->set[i] || hp_cfg_group(i) != order[g] ||
+			    !(order[g] & groups))
+				continue;
+			if (order[g] != HP_CFG_BEHAVIOUR) {
 				hp_tbl_cell(t, hp_cfg_names[i], hp_cfg_names[i],
 					    json_integer(cfg->val[i]), "%u",
 					    cfg->val[i]);
+				continue;
+			}
+			s = cfg->val[i] <= NFHP_FILTERING_MAX ?
+			    hp_filtering_names[cfg->val[i]] : "unknown";
+			hp_tbl_cell(t, hp_cfg_names[i], hp_cfg_names[i],
+				    json_string(s), "%s", s);
+		}
 }
 
 /* Wraps s after lead at 79 columns, continuing indent columns in. */

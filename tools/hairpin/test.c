@@ -272,7 +272,8 @@ static void test_fields(void)
 	ok(req.cfg_groups == (HP_CFG_TIMEOUTS | HP_CFG_LIMITS),
 	   "timeout show: timeouts and, deprecated, the limits");
 	parse("config show", &req, &err);
-	ok(req.cfg_groups == HP_CFG_LIMITS, "config show: the limits only");
+	ok(req.cfg_groups == HP_CFG_CONFIG,
+	   "config show: the limits and the filtering behaviour");
 
 	parse("config set conn_max 200000 rules_max 65536", &req, &err);
 	ok(req.cfg.set[NFHP_CFG_A_CONN_MAX] &&
@@ -280,8 +281,20 @@ static void test_fields(void)
 	   req.cfg.set[NFHP_CFG_A_RULES_MAX] &&
 	   req.cfg.val[NFHP_CFG_A_RULES_MAX] == 65536 &&
 	   !req.cfg.set[NFHP_CFG_A_TCP_ESTABLISHED] &&
-	   !req.cfg.set[NFHP_CFG_A_UDP] && req.cfg_groups == HP_CFG_LIMITS,
+	   !req.cfg.set[NFHP_CFG_A_UDP] && req.cfg_groups == HP_CFG_CONFIG,
 	   "config set: both limits, no timeout");
+
+	parse("config set filtering endpoint-independent", &req, &err);
+	ok(req.cfg.set[NFHP_CFG_A_FILTERING] &&
+	   req.cfg.val[NFHP_CFG_A_FILTERING] == NFHP_FILTERING_ENDPOINT &&
+	   !req.cfg.set[NFHP_CFG_A_CONN_MAX],
+	   "config set filtering endpoint-independent");
+	parse("config set conn_max 9 filtering address-and-port-dependent",
+	      &req, &err);
+	ok(req.cfg.set[NFHP_CFG_A_FILTERING] &&
+	   req.cfg.val[NFHP_CFG_A_FILTERING] == NFHP_FILTERING_ADDRESS_PORT &&
+	   req.cfg.val[NFHP_CFG_A_CONN_MAX] == 9,
+	   "config set: a limit and filtering address-and-port-dependent");
 
 	parse("config set rules_max 1 conn_max 4294967295", &req, &err);
 	ok(req.cfg.val[NFHP_CFG_A_RULES_MAX] == 1 &&
@@ -448,7 +461,15 @@ static const struct bad bads[] = {
 	{ "config list", "unknown command `list'" },
 	{ "config show limits", "unexpected argument `limits'" },
 	{ "config help me", "unexpected argument `me'" },
-	{ "config set", "missing `conn_max' or `rules_max' after `set'" },
+	{ "config set", "missing `conn_max', `rules_max' or `filtering' "
+	  "after `set'" },
+	{ "config set filtering", "missing value after `filtering'" },
+	{ "config set filtering 1", "invalid behaviour `1'" },
+	{ "config set filtering endpoint", "invalid behaviour `endpoint'" },
+	{ "config set filtering endpoint-independent filtering "
+	  "endpoint-independent", "duplicate keyword `filtering'" },
+	{ "timeout set filtering endpoint-independent",
+	  "`filtering' is a behaviour: use `config set'" },
 	{ "config set conn_max", "missing value after `conn_max'" },
 	{ "config set rules_max 10 conn_max", "missing value after `conn_max'" },
 	{ "config set conn_max 0", "invalid limit `0'" },
@@ -461,10 +482,10 @@ static const struct bad bads[] = {
 	  "invalid limit `99999999999999999999'" },
 	{ "config set rules_max 12k", "invalid limit `12k'" },
 	{ "config set conn_max 1 conn_max 2", "duplicate keyword `conn_max'" },
-	{ "config set foo 1", "unknown limit `foo'" },
-	{ "config set CONN_MAX 1", "unknown limit `CONN_MAX'" },
-	{ "config set conn-max 1", "unknown limit `conn-max'" },
-	{ "config set 20", "unknown limit `20'" },
+	{ "config set foo 1", "unknown setting `foo'" },
+	{ "config set CONN_MAX 1", "unknown setting `CONN_MAX'" },
+	{ "config set conn-max 1", "unknown setting `conn-max'" },
+	{ "config set 20", "unknown setting `20'" },
 	{ "config set udp 30", "`udp' is a timeout: use `timeout set'" },
 	{ "config set conn_max 20 tcp_established 600",
 	  "`tcp_established' is a timeout: use `timeout set'" },
@@ -1260,6 +1281,7 @@ static struct nlmsghdr *kernel_config(char *buf)
 		[NFHP_CFG_A_RULES_MAX] = 65536,
 		[NFHP_CFG_A_UDP_UNREPLIED] = 30,
 		[NFHP_CFG_A_TCP_SYN] = 120,
+		[NFHP_CFG_A_FILTERING] = NFHP_FILTERING_ENDPOINT,
 	};
 	struct nlmsghdr *nlh;
 	struct nlattr *n;
@@ -1297,13 +1319,15 @@ static void test_print_config(void)
 	ok(hp_msg_get_config(kernel_config(buf), &cfg) == 0,
 	   "decodes a full CONFIG_GET answer");
 
-	s = print_config(&cfg, false, HP_CFG_LIMITS);
-	diag(ok(s && !strcmp(s, "conn_max   262144\nrules_max  65536\n"),
-		"config show: the two limits, aligned"), s);
+	s = print_config(&cfg, false, HP_CFG_CONFIG);
+	diag(ok(s && !strcmp(s, "conn_max   262144\nrules_max  65536\n"
+				"filtering  endpoint-independent\n"),
+		"config show: the two limits and filtering, aligned"), s);
 	free(s);
-	s = print_config(&cfg, true, HP_CFG_LIMITS);
-	diag(ok(s && !strcmp(s, "{\"conn_max\":262144,\"rules_max\":65536}\n"),
-		"config show -j: one object, the two limits"), s);
+	s = print_config(&cfg, true, HP_CFG_CONFIG);
+	diag(ok(s && !strcmp(s, "{\"conn_max\":262144,\"rules_max\":65536,"
+				"\"filtering\":\"endpoint-independent\"}\n"),
+		"config show -j: one object, the limits and filtering"), s);
 	free(s);
 
 	s = print_config(&cfg, false, HP_CFG_TIMEOUT_ALIAS);
@@ -1805,7 +1829,8 @@ static void test_binary(const char *bin)
 	   "binary: config set with a timeout exits 2 and says where it goes");
 	rc = run(bin, "config help", NULL, out, sizeof(out), err, sizeof(err));
 	diag(ok(rc == 0 && strstr(out, "hairpin config show\n") &&
-		strstr(out, "hairpin config set [conn_max N] [rules_max N]\n") &&
+		strstr(out, "hairpin config set [conn_max N] [rules_max N] "
+		       "[filtering BEHAVIOUR]\n") &&
 		!strstr(out, "timeout") && !strstr(out, "Deprecated"),
 		"binary: config help shows config only"), out);
 	rc = run(bin, "timeout help", NULL, out, sizeof(out), err,

@@ -113,6 +113,9 @@
  *
  *    NFHP_A_CONFIG: NLA_NESTED: NFHP_CFG_A_* (u32)
  *
+ *    FILTERING (enum nfhp_filtering) is not a limit: any namespace admin
+ *    may set it.  A new namespace starts with ADDRESS_PORT.
+ *
  *    Timeouts: a UDP mapping lives NFHP_CFG_A_UDP_UNREPLIED until its
  *    first reply, then NFHP_CFG_A_UDP (RFC 4787 REQ-5: >= 120 s); a TCP
  *    connection NFHP_CFG_A_TCP_SYN until established, then
@@ -346,6 +349,15 @@ enum nfhp_stats_attr {
 	 * the private address they quote).
 	 */
 	NFHP_STATS_A_DROP_ICMP_CSUM,
+	/* Connections from inside to another endpoint's mapping (external
+	 * address and port of a masquerade or SNAT connection): hairpinned
+	 * to its internal endpoint (RFC 4787 REQ-9).
+	 */
+	NFHP_STATS_A_MAP_HAIRPIN,
+	/* Connections from outside let in on a mapping by endpoint-
+	 * independent filtering (NFHP_CFG_A_FILTERING).
+	 */
+	NFHP_STATS_A_MAP_IN,
 	__NFHP_STATS_A_MAX
 };
 #define NFHP_STATS_A_MAX (__NFHP_STATS_A_MAX - 1)
@@ -366,8 +378,32 @@ enum nfhp_cfg_attr {
 	NFHP_CFG_A_RULES_MAX,		/* rules per kind limit */
 	NFHP_CFG_A_UDP_UNREPLIED,	/* default 30: UDP before any reply */
 	NFHP_CFG_A_TCP_SYN,		/* default 120: SYN_SENT, SYN_RECV */
+	NFHP_CFG_A_FILTERING,		/* enum nfhp_filtering */
 	__NFHP_CFG_A_MAX
 };
 #define NFHP_CFG_A_MAX (__NFHP_CFG_A_MAX - 1)
+
+/*
+ * NFHP_CFG_A_FILTERING: which packets from outside reach an internal
+ * endpoint through the mapping (external address and port) that its
+ * masquerade or SNAT connections hold (RFC 4787 section 5, RFC 5382 REQ-3).
+ *
+ * ADDRESS_PORT (the default): only replies of the connections made from
+ *    inside, i.e. from the very address and port each was sent to.
+ * ENDPOINT: also a new connection from any address and port (RFC 4787
+ *    REQ-8's recommendation where application transparency matters: STUN,
+ *    peer-to-peer games, VoIP, WireGuard behind NAT); it is made on the
+ *    mapping, as long as the mapping lives (while the internal endpoint
+ *    has a connection out through it).
+ *
+ * Either way, a packet from inside to a mapping's external address and
+ * port reaches its internal endpoint (hairpinning, RFC 4787 REQ-9).
+ */
+enum nfhp_filtering {
+	NFHP_FILTERING_ADDRESS_PORT,
+	NFHP_FILTERING_ENDPOINT,
+	__NFHP_FILTERING_MAX
+};
+#define NFHP_FILTERING_MAX (__NFHP_FILTERING_MAX - 1)
 
 #endif /* _UAPI_LINUX_NF_HAIRPIN_H */
