@@ -1,0 +1,101 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Mappings (endpoint-independent mapping, hairpinning into a mapping,
+# endpoint-independent filtering) where they meet the rest of a router,
+# seed 004's addresses (topo_one_lan):
+#
+#   [inet] 2.2.2.2 ---- WAN 1.1.1.1 [r] LAN 192.168.1.1
+#                                        |
+#                                 [sw] br0 (switch)
+#                                  |             |
+#               [srv] 192.168.1.2       [lan] 192.168.1.10
+#
+# nf_hairpin masquerades out of WAN under OpenWrt's fw4 filter (lib.sh
+# fw4_filter), conntrack tracking every packet.
+# - The router's own sockets keep their ports: srv holds the mappings
+#   1.1.1.1:7002/udp and 1.1.1.1:7004/tcp (it went out from those ports),
+#   the router has a UDP socket on 1.1.1.1:7002 and a TCP listener on
+#   7004.  A LAN client (hairpinning) and, with endpoint-independent
+#   filtering, an Internet host reach the router's sockets, not srv.
+# - An Internet host let in on srv's mapping 1.1.1.1:7000 by
+#   endpoint-independent filtering passes fw4 (`ct status dnat') and reaches
+#   srv; conntrack shows the translation; with the default filtering it
+#   does not.
+# - A host sending to its own mapping is not hairpinned to itself.
+# - An ICMP port unreachable for a mapping leaves it (RFC 4787 REQ-12):
+#   the next datagram goes out from the same port.
+. "$(dirname "$0")/lib.sh"
+require_datapath
+require nft conntrack
+
+topo_one_lan ""
+fw4_filter r LAN WAN
+check "masquerade out of WAN" hp r snat add oif WAN masquerade
+"$PEER" -n "${pfx}inet" server udp 2.2.2.2 5000 || fail "udp server in inet"
+"$PEER" -n "${pfx}inet" server tcp 2.2.2.2 6000 || fail "tcp server in inet"
+
+# ext NS ARGS...: the external endpoint the Internet server saw.
+ext() {
+	local a
+	a=$(ask "$@" -t 2)
+	echo "${a%% *}"
+}
+
+# The router's own sockets.
+check_eq "srv's udp mapping on 7002" 1.1.1.1:7002 \
+	"$(ext srv udp 2.2.2.2 5000 -b 192.168.1.2:7002)"
+check_eq "srv's tcp mapping on 7004" 1.1.1.1:7004 \
+	"$(ext srv tcp 2.2.2.2 6000 -b 192.168.1.2:7004)"
+"$PEER" -n "${pfx}srv" server udp 192.168.1.2 7002 || fail "udp server in srv"
+"$PEER" -n "${pfx}srv" server tcp 192.168.1.2 7004 || fail "tcp server in srv"
+"$PEER" -n "${pfx}r" server udp 1.1.1.1 7002 || fail "udp socket in r"
+"$PEER" -n "${pfx}r" server tcp 0.0.0.0 7004 || fail "tcp listener in r"
+# fw4's input chain rejects from the WAN: open the two ports, as an
+# administrator does for a service of the router's.
+n r nft insert rule inet fw4 input_wan udp dport 7002 accept ||
+	fail "open 7002/udp"
+n r nft insert rule inet fw4 input_wan tcp dport 7004 accept ||
+	fail "open 7004/tcp"
+check_eq "LAN -> 1.1.1.1:7002/udp: the router's socket answers" \
+	192.168.1.10:42002 "$(ext lan udp 1.1.1.1 7002 -b 192.168.1.10:42002)"
+check_eq "LAN -> 1.1.1.1:7004/tcp: the router's listener answers" \
+	192.168.1.10 "$(saw lan tcp 1.1.1.1 7004 -b 192.168.1.10:42004 -t 2)"
+check "filtering endpoint-independent" \
+	hp r config set filtering endpoint-independent
+check_eq "Internet -> 1.1.1.1:7004/tcp: the router's listener answers" \
+	2.2.2.2 "$(saw inet tcp 1.1.1.1 7004 -b 2.2.2.2:9004 -t 2)"
+check_eq "no connection hairpinned or let in for them" 0 \
+	"$(( $(hstat r map_hairpin) + $(hstat r map_in) ))"
+
+# Endpoint-independent filtering under fw4.
+check "filtering address-and-port-dependent" \
+	hp r config set filtering address-and-port-dependent
+check_eq "srv's udp mapping on 7000" 1.1.1.1:7000 \
+	"$(ext srv udp 2.2.2.2 5000 -b 192.168.1.2:7000)"
+"$PEER" -n "${pfx}srv" server udp 192.168.1.2 7000 || fail "udp server in srv"
+check_eq "default filtering: another Internet port is not let in" "" \
+	"$(saw inet udp 1.1.1.1 7000 -b 2.2.2.2:9000 -t 1)"
+check "filtering endpoint-independent" \
+	hp r config set filtering endpoint-independent
+check_eq "endpoint-independent: let in through fw4 to srv" 2.2.2.2:9001 \
+	"$(ext inet udp 1.1.1.1 7000 -b 2.2.2.2:9001)"
+check_eq "counted in map_in" 1 "$(hstat r map_in)"
+check_eq "conntrack shows it translated to srv" 1 \
+	"$(ct_count r -p udp --orig-src 2.2.2.2 --orig-port-src 9001 \
+		--reply-src 192.168.1.2 --dst-nat)"
+check_eq "fw4 counted no invalid packet" 0 "$(ct_invalid r)"
+
+# A host sending to its own mapping: nothing to hairpin.
+hp0=$(hstat r map_hairpin)
+check_eq "srv -> its own mapping 1.1.1.1:7000 is not hairpinned" "$hp0" \
+	"$(ask srv udp 1.1.1.1 7000 -b 192.168.1.2:7000 -t 1 >/dev/null 2>&1; hstat r map_hairpin)"
+
+# ICMP port unreachable from the Internet for a mapping.
+check_eq "srv's udp mapping on 7010" 1.1.1.1:7010 \
+	"$(ext srv udp 2.2.2.2 5000 -b 192.168.1.2:7010)"
+check_fails "srv -> a closed Internet port: refused" \
+	ask srv udp 2.2.2.2 5999 -b 192.168.1.2:7010 -t 1
+check_eq "after the port unreachable: still 1.1.1.1:7010" 1.1.1.1:7010 \
+	"$(ext srv udp 2.2.2.2 5000 -b 192.168.1.2:7010)"
+exit 0
