@@ -25,6 +25,9 @@
 # - A host sending to its own mapping is not hairpinned to itself.
 # - An ICMP port unreachable for a mapping leaves it (RFC 4787 REQ-12):
 #   the next datagram goes out from the same port.
+# - ICMP echo identifiers are mapped endpoint-independently: srv's echoes
+#   with one identifier to two Internet addresses leave with one mapped
+#   identifier, lan's with the same identifier with another.
 . "$(dirname "$0")/lib.sh"
 require_datapath
 require nft conntrack
@@ -98,4 +101,22 @@ check_fails "srv -> a closed Internet port: refused" \
 	ask srv udp 2.2.2.2 5999 -b 192.168.1.2:7010 -t 1
 check_eq "after the port unreachable: still 1.1.1.1:7010" 1.1.1.1:7010 \
 	"$(ext srv udp 2.2.2.2 5000 -b 192.168.1.2:7010)"
+
+# ICMP echo: one mapped identifier per host and identifier.
+n inet ip addr add 2.2.2.3/24 dev eth0 || fail "2.2.2.3 in inet"
+PROTO=$NFHP_ROOT/selftests/nfhp_proto.py
+check "lan: echo id 4343 to 2.2.2.2" n lan python3 "$PROTO" echo 2.2.2.2 4343 1
+check "srv: echo id 4343 to 2.2.2.2" n srv python3 "$PROTO" echo 2.2.2.2 4343 1
+check "srv: echo id 4343 to 2.2.2.3" n srv python3 "$PROTO" echo 2.2.2.3 4343 1
+hp r conn list | grep icmp | sed 's/^/#   /'
+ids() {
+	hp r -j conn list | jq -c --arg h "$1" '[.[] | select(.proto == "icmp"
+		and .orig.src == $h and .orig.sport == 4343) | .reply.dport]
+		| unique'
+}
+srv_ids=$(ids 192.168.1.2)
+lan_ids=$(ids 192.168.1.10)
+check_eq "srv: both echoes leave with one identifier" 1 \
+	"$(jq length <<< "$srv_ids")"
+check "lan's identifier is another" test "$srv_ids" != "$lan_ids"
 exit 0
