@@ -392,11 +392,12 @@ static unsigned int map_in(struct nfhp_net *hn, struct sk_buff *skb,
 	if (state->hook != NF_INET_PRE_ROUTING ||
 	    (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP))
 		return NF_ACCEPT;
-	m = nfhp_map_owner(hn, p->proto, p->t.dst, p->t.dport);
-	if (!m)
-		return NF_ACCEPT;
+	/* Most new packets are not to the router: one cheap hash says so. */
 	xdev = __ip_dev_find(state->net, p->t.dst, false);
 	if (!xdev)
+		return NF_ACCEPT;
+	m = nfhp_map_owner(hn, p->proto, p->t.dst, p->t.dport);
+	if (!m)
 		return NF_ACCEPT;
 	inside = xdev != state->in;
 	if (!inside && READ_ONCE(hn->cfg.filtering) != NFHP_FILTERING_ENDPOINT)
