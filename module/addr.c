@@ -94,18 +94,25 @@ static struct workqueue_struct *addr_wq;
 /* Set at unload: unregistering the netdevice notifier replays NETDEV_DOWN. */
 static bool addr_off;
 
-/* Whether @c was masqueraded (or reflected) to one of the addresses. */
+/*
+ * Whether @c was masqueraded (or reflected) to one of the addresses, or let
+ * in on a mapping of one of them (hooks.c, map_in(): DNAT by no rule).
+ */
 static bool addr_match(const struct nfhp_conn *c, const void *arg)
 {
 	const struct addr_work *w = arg;
 	__be32 snat = c->th[NFHP_DIR_REPLY].t.dst;
 	unsigned int i;
 
-	if (!(c->flags & NFHP_CONN_F_SNAT))
+	if (!(c->flags & NFHP_CONN_F_SNAT)) {
+		if (!(c->flags & NFHP_CONN_F_DNAT) || c->dnat)
+			return false;
+		snat = c->th[NFHP_DIR_ORIG].t.dst;
+	} else if (!(c->flags & NFHP_CONN_F_REFLECTED) &&
+		   !(c->snat &&
+		     (c->snat->core.flags & NFHP_SNAT_F_MASQUERADE))) {
 		return false;
-	if (!(c->flags & NFHP_CONN_F_REFLECTED) &&
-	    !(c->snat && (c->snat->core.flags & NFHP_SNAT_F_MASQUERADE)))
-		return false;
+	}
 	for (i = 0; i < w->n; i++)
 		if (w->addr[i] == snat)
 			return true;

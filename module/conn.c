@@ -586,23 +586,38 @@ static bool map_ext_taken(struct nfhp_net *hn, const struct nfhp_conn *c,
 		     m->th[NFHP_DIR_ORIG].t.sport != o->sport);
 }
 
-__be16 nfhp_map_port(struct nfhp_net *hn, u8 proto, __be32 iaddr,
-		     __be16 iport, __be32 eaddr)
+/*
+ * The first live connection of internal endpoint @iaddr:@iport on
+ * external address @eaddr (hash @h).  Under RCU or the lock of @h.
+ */
+static struct nfhp_conn *map_int_first(struct nfhp_net *hn, u8 proto,
+				       __be32 iaddr, __be16 iport,
+				       __be32 eaddr, u32 h)
 {
 	struct nfhp_conn_table *ct = hn->conns;
-	u32 h = map_hash(hn, proto, iaddr, iport, false);
 	struct nfhp_mconn *m;
 
-	hlist_for_each_entry_rcu(m, &ct->map_int[h & ct->hmask], by_int) {
+	hlist_for_each_entry_rcu(m, &ct->map_int[h & ct->hmask], by_int,
+				 lockdep_is_held(bucket_lock(ct, h))) {
 		const struct nfhp_tuple *mo = &m->c.th[NFHP_DIR_ORIG].t;
 		const struct nfhp_tuple *mr = &m->c.th[NFHP_DIR_REPLY].t;
 
 		if (m->c.proto == proto && mo->src == iaddr &&
 		    mo->sport == iport && mr->dst == eaddr &&
 		    conn_alive(&m->c))
-			return mr->dport;
+			return &m->c;
 	}
-	return 0;
+	return NULL;
+}
+
+__be16 nfhp_map_port(struct nfhp_net *hn, u8 proto, __be32 iaddr,
+		     __be16 iport, __be32 eaddr)
+{
+	const struct nfhp_conn *m;
+
+	m = map_int_first(hn, proto, iaddr, iport, eaddr,
+			  map_hash(hn, proto, iaddr, iport, false));
+	return m ? m->th[NFHP_DIR_REPLY].t.dport : 0;
 }
 
 const struct nfhp_conn *nfhp_map_owner(struct nfhp_net *hn, u8 proto,
@@ -660,10 +675,24 @@ int nfhp_conn_insert(struct nfhp_net *hn, struct nfhp_conn *c,
 			err = -EBUSY;
 		goto out;
 	}
-	/* One internal endpoint per external one: RFC 4787 REQ-1, REQ-9 */
-	if (nfhp_conn_is_map(c) && map_ext_taken(hn, c, h[n + 1])) {
-		err = -EADDRINUSE;
-		goto out;
+	/* One internal endpoint per external one, one external endpoint per
+	 * internal one and address: RFC 4787 REQ-1, REQ-9
+	 */
+	if (nfhp_conn_is_map(c)) {
+		struct nfhp_conn *x;
+
+		if (map_ext_taken(hn, c, h[n + 1])) {
+			err = -EADDRINUSE;
+			goto out;
+		}
+		x = map_int_first(hn, c->proto, keys[0].src, keys[0].sport,
+				  keys[1].dst, h[n]);
+		if (x && x->th[NFHP_DIR_REPLY].t.dport != keys[1].dport &&
+		    !(c->th[NFHP_DIR_ORIG].xflags & NFHP_CONN_X_ANYPORT)) {
+			*winner = x;
+			err = -EAGAIN;
+			goto out;
+		}
 	}
 	hlist_add_head_rcu(&c->th[0].hnode, &ct->buckets[h[0] & ct->hmask]);
 	hlist_add_head_rcu(&c->th[1].hnode, &ct->buckets[h[1] & ct->hmask]);

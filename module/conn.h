@@ -65,6 +65,12 @@ struct nfhp_thash {
  * by either endpoint (conn.c).  Set at allocation, never changed.
  */
 #define NFHP_CONN_X_MAP		BIT(0)
+/*
+ * A mapping connection whose endpoint's mapping port is taken for its
+ * tuple (a REPLY tuple clash): it may go out from another port.  Set
+ * before insertion only.
+ */
+#define NFHP_CONN_X_ANYPORT	BIT(1)
 
 /* Internal flags, above the uapi NFHP_CONN_F_* bits. */
 /* TCP taken up mid-stream, the reply's sequence end not learnt (state.c) */
@@ -162,6 +168,9 @@ void nfhp_conn_free(struct nfhp_net *hn, struct nfhp_conn *c);
  * it.  -EEXIST: another CPU inserted the same connection first, *@winner
  * is it (valid under RCU) and @c is still the caller's.  -EADDRINUSE: the
  * REPLY tuple is taken (try another port).  -EBUSY: another tuple clashes.
+ * -EAGAIN: a mapping connection whose endpoint already has another port on
+ * its external address (two first connections raced): *@winner holds it,
+ * insert again with that port.
  */
 int nfhp_conn_insert(struct nfhp_net *hn, struct nfhp_conn *c,
 		     struct nfhp_conn **winner);

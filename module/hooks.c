@@ -219,16 +219,20 @@ static int snat_choose(struct nfhp_net *hn, struct nfhp_conn *c,
  * Another port for a connection whose client port @like is taken: in the
  * same range as nf_nat picks it (1-511, 600-1023, 1024-65535: RFC 4787
  * REQ-3, RFC 5382 REQ-7) and, for UDP, of the same parity (RFC 4787 REQ-4:
- * RTP on an even port, its RTCP on the next).
+ * RTP on an even port, its RTCP on the next).  @wide: the small ranges are
+ * full (a host can hold all 255 even ports below 512): any port from 1024
+ * rather than none.  ICMP identifiers: any, as nf_nat.
  */
-static __be16 random_port(u8 proto, __be16 like)
+static __be16 random_port(u8 proto, __be16 like, bool wide)
 {
 	u16 p = ntohs(like), min = 1024, max = 65535, v;
 
-	if (p < 512) {
+	if (proto == IPPROTO_ICMP) {
+		min = 1;
+	} else if (p < 512 && !wide) {
 		min = 1;
 		max = 511;
-	} else if (p < 1024) {
+	} else if (p < 1024 && !wide) {
 		min = 600;
 		max = 1023;
 	}
@@ -264,6 +268,11 @@ static struct nfhp_conn *conn_add(struct nfhp_net *hn, struct nfhp_conn *c,
 			err = nfhp_conn_insert(hn, c, &w);
 		if (!err)
 			return c;
+		/* Another connection of its endpoint got a mapping first. */
+		if (err == -EAGAIN && tries++ < NFHP_PORT_TRIES) {
+			r->dport = w->th[NFHP_DIR_REPLY].t.dport;
+			continue;
+		}
 		if (err == -EEXIST) {
 			/* Lost the race: the packet goes with the winner. */
 			nfhp_stat_inc(hn, NFHP_STAT_CLASH);
@@ -285,8 +294,17 @@ static struct nfhp_conn *conn_add(struct nfhp_net *hn, struct nfhp_conn *c,
 		    (r->dst == o->src && !(c->flags & NFHP_CONN_F_PORTMAP)) ||
 		    tries++ >= NFHP_PORT_TRIES)
 			break;
+		/* Its endpoint's mapping port taken for this tuple (by a port
+		 * forward's, the router's own): endpoint-dependent for this
+		 * one connection.
+		 */
+		if (nfhp_conn_is_map(c) &&
+		    nfhp_map_port(hn, c->proto, o->src, o->sport, r->dst) ==
+		    r->dport)
+			c->th[NFHP_DIR_ORIG].xflags |= NFHP_CONN_X_ANYPORT;
 		do {
-			r->dport = random_port(c->proto, o->sport);
+			r->dport = random_port(c->proto, o->sport,
+					       tries > NFHP_PORT_TRIES / 2);
 		} while (nfhp_conn_tuple_taken(hn, c->proto, r) &&
 			 tries++ < NFHP_PORT_TRIES);
 	}
@@ -368,13 +386,21 @@ static bool local_socket(struct net *net, u8 proto, const struct nfhp_tuple *t,
 
 /*
  * First packet before routing, no port forward, to the external address
- * and port of a mapping (nfhp_map_owner()): from inside, hairpinning (RFC
- * 4787 REQ-9, RFC 5382 REQ-8): to the mapping's internal endpoint, from
- * the sender's own mapping on that address (REQ-9a: the receiver sees the
- * address and port it would see the sender come from over the Internet);
- * from outside, with endpoint-independent filtering (cfg.filtering), a new
- * connection on the mapping.  Inside is any interface but the one the
- * external address is on.  The router's own packets (LOCAL_OUT) reach its
+ * and port of a mapping (nfhp_map_owner()):
+ * - from inside, hairpinning (RFC 4787 REQ-9, RFC 5382 REQ-8): to the
+ *   mapping's internal endpoint, from the sender's own mapping on that
+ *   address (REQ-9a: the receiver sees the address and port it would see
+ *   the sender come from over the Internet);
+ * - from outside, with endpoint-independent filtering (cfg.filtering), a
+ *   new connection on the mapping; with the default filtering a TCP SYN is
+ *   dropped, not answered with the router's RST (RFC 5382 REQ-4: the host
+ *   behind may be opening the same connection from its side, as TCP hole
+ *   punching does).
+ * Outside is where the mappings face (nfhp_snat_faces(): the out
+ * interface of the mapping's rule or of any masquerade rule, or the one
+ * the external address is on), inside is any other interface.
+ *
+ * The router's own packets (LOCAL_OUT, or back through loopback) reach its
  * own sockets, as without us; and so does a packet that one of its sockets
  * takes (its ssh, its web interface, its WireGuard port): a host that went
  * out from port 22 must not take connections to the router's.
@@ -384,52 +410,60 @@ static unsigned int map_in(struct nfhp_net *hn, struct sk_buff *skb,
 			   const struct nf_hook_state *state)
 {
 	const struct nfhp_conn *m;
-	const struct net_device *xdev;
+	const struct nfhp_tuple *mo;
 	struct nfhp_tuple *o, *r;
 	struct nfhp_conn *c, *w;
 	bool inside;
 
-	if (state->hook != NF_INET_PRE_ROUTING ||
+	if (state->hook != NF_INET_PRE_ROUTING || !state->in ||
+	    (state->in->flags & IFF_LOOPBACK) ||
 	    (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP))
-		return NF_ACCEPT;
-	/* Most new packets are not to the router: one cheap hash says so. */
-	xdev = __ip_dev_find(state->net, p->t.dst, false);
-	if (!xdev)
 		return NF_ACCEPT;
 	m = nfhp_map_owner(hn, p->proto, p->t.dst, p->t.dport);
 	if (!m)
 		return NF_ACCEPT;
-	inside = xdev != state->in;
-	if (!inside && READ_ONCE(hn->cfg.filtering) != NFHP_FILTERING_ENDPOINT)
+	mo = &m->th[NFHP_DIR_ORIG].t;
+	/* Its own mapping, to itself: nothing to hairpin. */
+	if (mo->src == p->t.src && mo->sport == p->t.sport)
 		return NF_ACCEPT;
+	inside = !nfhp_snat_faces(hn, m->snat, state->in) &&
+		 __ip_dev_find(state->net, p->t.dst, false) != state->in;
 	if (!nfhp_state_new_ok(p->proto, skb, p->l4off) ||
 	    local_socket(state->net, p->proto, &p->t, state->in))
 		return NF_ACCEPT;
-	c = conn_new(hn, p, inside);
-	if (!c)
+	if (!inside && READ_ONCE(hn->cfg.filtering) != NFHP_FILTERING_ENDPOINT) {
+		if (p->proto != IPPROTO_TCP)
+			return NF_ACCEPT;
+		nfhp_stat_inc(hn, NFHP_STAT_MAP_FILTERED);
 		return NF_DROP;
+	}
+	if (inside && (!m->snat || !nfhp_rule_get(&m->snat->core)))
+		return NF_ACCEPT;
+	c = conn_new(hn, p, inside);
+	if (!c) {
+		if (inside)
+			nfhp_rule_put(&m->snat->core);
+		return NF_DROP;
+	}
 	o = &c->th[NFHP_DIR_ORIG].t;
 	r = &c->th[NFHP_DIR_REPLY].t;
 	*o = p->t;
-	r->src = m->th[NFHP_DIR_ORIG].t.src;
-	r->sport = m->th[NFHP_DIR_ORIG].t.sport;
+	r->src = mo->src;
+	r->sport = mo->sport;
 	r->dst = o->src;
 	r->dport = o->sport;
 	c->flags |= NFHP_CONN_F_DNAT;
 	if (inside) {
-		/* Its own mapping, to itself: nothing to hairpin. */
-		if (r->src == o->src && r->sport == o->sport)
-			goto pass;
-		if (!m->snat || !nfhp_rule_get(&m->snat->core))
-			goto pass;
 		c->snat = m->snat;
 		r->dst = o->dst;
 		r->dport = map_port(hn, c);
 		c->flags |= NFHP_CONN_F_SNAT;
 	}
 	if (nfhp_xlate(skb, p, NFHP_MANIP_DST, r->src, r->sport) ||
-	    reroute(skb, state))
-		goto drop;
+	    reroute(skb, state)) {
+		nfhp_conn_free(hn, c);
+		return NF_DROP;
+	}
 	nfhp_state_start(hn, c, skb, p->l4off);
 	w = conn_add(hn, c, skb);
 	if (!w)
@@ -437,12 +471,6 @@ static unsigned int map_in(struct nfhp_net *hn, struct sk_buff *skb,
 	nfhp_stat_inc(hn, inside ? NFHP_STAT_MAP_HAIRPIN : NFHP_STAT_MAP_IN);
 	count_packet(hn, w, NFHP_DIR_ORIG, skb, w == c);
 	return nfhp_ct_bind(hn, skb, w, NFHP_DIR_ORIG, true);
-pass:
-	nfhp_conn_free(hn, c);
-	return NF_ACCEPT;
-drop:
-	nfhp_conn_free(hn, c);
-	return NF_DROP;
 }
 
 /* First packet before routing: a port forward? */
@@ -618,7 +646,7 @@ static unsigned int clash_new(struct nfhp_net *hn, struct sk_buff *skb,
 	r->dst = p->t.src;
 	/* The client's own port is taken; conn_add() tries others. */
 	do {
-		r->dport = random_port(p->proto, p->t.sport);
+		r->dport = random_port(p->proto, p->t.sport, false);
 	} while (r->dport == p->t.sport);
 	c->flags |= NFHP_CONN_F_SNAT | NFHP_CONN_F_PORTMAP;
 	if (state->hook == NF_INET_LOCAL_OUT)

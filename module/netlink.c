@@ -211,8 +211,8 @@ static const struct nla_policy cfg_policy[NFHP_CFG_A_MAX + 1] = {
 #define TIMEOUT_ERR(name)	\
 	"config " name ": must be a u32 number of seconds, 1..INT_MAX/HZ"
 
-#define FILTERING_ERR	\
-	"config filtering: must be 0 (address-port) or 1 (endpoint)"
+#define FILTERING_ERR \
+	"config filtering: must be 0 (address-and-port-dependent) or 1 (endpoint-independent)"
 
 static const char * const cfg_errs[NFHP_CFG_A_MAX + 1] = {
 	[NFHP_CFG_A_UNSPEC]		= "config: unknown attribute",
@@ -1027,6 +1027,7 @@ static const u8 stats_attr[__NFHP_STAT_MAX] = {
 	[NFHP_STAT_DROP_ICMP_CSUM]	= NFHP_STATS_A_DROP_ICMP_CSUM,
 	[NFHP_STAT_MAP_HAIRPIN]		= NFHP_STATS_A_MAP_HAIRPIN,
 	[NFHP_STAT_MAP_IN]		= NFHP_STATS_A_MAP_IN,
+	[NFHP_STAT_MAP_FILTERED]	= NFHP_STATS_A_MAP_FILTERED,
 };
 
 /* Sum of one counter over all CPUs. */

@@ -72,6 +72,7 @@ enum nfhp_stat {
 	NFHP_STAT_DROP_ICMP_CSUM,	/* ICMP error of ours, bad checksum */
 	NFHP_STAT_MAP_HAIRPIN,		/* hairpinned into a mapping */
 	NFHP_STAT_MAP_IN,		/* endpoint-independent filtering let in */
+	NFHP_STAT_MAP_FILTERED,		/* unsolicited SYN to a mapping dropped */
 	__NFHP_STAT_MAX
 };
 

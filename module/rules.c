@@ -325,6 +325,29 @@ nfhp_snat_lookup(struct nfhp_net *hn, u8 proto, __be32 saddr, __be32 daddr,
 	return NULL;
 }
 
+bool nfhp_snat_faces(struct nfhp_net *hn, const struct nfhp_snat_rule *own,
+		     const struct net_device *in)
+{
+	const struct nfhp_rules *rs = rcu_dereference(hn->rules);
+	u32 i;
+
+	if (!in)
+		return false;
+	if (own && own->oif[0] && dev_match(own->oif, in))
+		return true;
+	if (!rs)
+		return false;
+	for (i = 0; i < rs->n[NFHP_RULE_SNAT]; i++) {
+		const struct nfhp_snat_rule *r;
+
+		r = nfhp_snat(rs->v[NFHP_RULE_SNAT][i]);
+		if ((r->core.flags & NFHP_SNAT_F_MASQUERADE) && r->oif[0] &&
+		    dev_match(r->oif, in))
+			return true;
+	}
+	return false;
+}
+
 /* ---- building and publishing sets ---- */
 
 static bool dnat_hashed(const struct nfhp_dnat_rule *r)

@@ -116,6 +116,14 @@ const struct nfhp_snat_rule *
 nfhp_snat_lookup(struct nfhp_net *hn, u8 proto, __be32 saddr, __be32 daddr,
 		 __be16 dport, const struct net_device *out);
 
+/*
+ * Whether packets arriving on @in come from outside, from where mappings
+ * face: @in is the out interface @own (the mapping's SNAT rule) names, or
+ * that of any masquerade rule.  Under RCU; linear, as nfhp_snat_lookup().
+ */
+bool nfhp_snat_faces(struct nfhp_net *hn, const struct nfhp_snat_rule *own,
+		     const struct net_device *in);
+
 /* Any context the hooks run in: see nfhp_stat_inc(). */
 static inline void nfhp_rstats_add(struct nfhp_rstats __percpu *stats,
 				   unsigned int bytes, bool new_conn)

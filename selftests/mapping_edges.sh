@@ -22,6 +22,12 @@
 #   endpoint-independent filtering passes fw4 (`ct status dnat') and reaches
 #   srv; conntrack shows the translation; with the default filtering it
 #   does not.
+# - With the default filtering, an Internet host's TCP SYN to srv's mapping
+#   is dropped (map_filtered), not answered with the router's RST (RFC
+#   5382 REQ-4); the router's own packets to a mapping (back through
+#   loopback) reach the router's stack as without nf_hairpin.
+# - An external address on a dummy interface (a routed prefix): the
+#   Internet, on the SNAT rule's oif, is outside, the LAN inside.
 # - A host sending to its own mapping is not hairpinned to itself.
 # - An ICMP port unreachable for a mapping leaves it (RFC 4787 REQ-12):
 #   the next datagram goes out from the same port.
@@ -89,6 +95,26 @@ check_eq "conntrack shows it translated to srv" 1 \
 		--reply-src 192.168.1.2 --dst-nat)"
 check_eq "fw4 counted no invalid packet" 0 "$(ct_invalid r)"
 
+# Unsolicited SYN from outside: dropped, not reset.
+check "filtering address-and-port-dependent (again)" \
+	hp r config set filtering address-and-port-dependent
+check_eq "srv's tcp mapping on 7006" 1.1.1.1:7006 \
+	"$(ext srv tcp 2.2.2.2 6000 -b 192.168.1.2:7006)"
+check_fails "Internet -> 1.1.1.1:7006/tcp: no connection" \
+	ask inet tcp 1.1.1.1 7006 -b 2.2.2.2:9006 -t 1
+ask inet tcp 1.1.1.1 7006 -b 2.2.2.2:9007 -t 1 2> "$tmp/syn" >/dev/null
+check "... timed out, no reset from the router" grep -q "timed out" "$tmp/syn"
+# (two connections, a SYN each and maybe its retransmission)
+check "counted in map_filtered (at least 2: $(hstat r map_filtered))" \
+	test "$(hstat r map_filtered)" -ge 2
+# The router itself to srv's udp mapping: its own stack answers (port
+# unreachable), nothing is hairpinned or dropped.
+hp0=$(hstat r map_hairpin)
+n r "$PEER" client udp 1.1.1.1 7000 -t 1 2> "$tmp/lo" >/dev/null
+check "router -> 1.1.1.1:7000: refused by its own stack" \
+	grep -q "refused" "$tmp/lo"
+check_eq "... not hairpinned" "$hp0" "$(hstat r map_hairpin)"
+
 # A host sending to its own mapping: nothing to hairpin.
 hp0=$(hstat r map_hairpin)
 check_eq "srv -> its own mapping 1.1.1.1:7000 is not hairpinned" "$hp0" \
@@ -119,4 +145,24 @@ lan_ids=$(ids 192.168.1.10)
 check_eq "srv: both echoes leave with one identifier" 1 \
 	"$(jq length <<< "$srv_ids")"
 check "lan's identifier is another" test "$srv_ids" != "$lan_ids"
+# An external address on a dummy interface, SNAT to it out of WAN.
+n r ip link add d0 type dummy && n r ip link set d0 up &&
+	n r ip addr add 5.5.5.5/32 dev d0 || fail "dummy d0 in r"
+n inet ip route add 5.5.5.5/32 via 1.1.1.1 || fail "route to 5.5.5.5"
+# The SNAT rule's own oif says where outside is: no masquerade rule now.
+check "masquerade rule deleted" hp r snat del oif WAN masquerade
+check "snat to 5.5.5.5 for srv" hp r snat add src 192.168.1.2/32 oif WAN to 5.5.5.5
+check "... and lan" hp r snat add src 192.168.1.10/32 oif WAN to 5.5.5.5
+n r nft insert rule inet fw4 input_wan ip daddr 5.5.5.5 accept ||
+	fail "accept to 5.5.5.5"
+check_eq "srv's mapping 5.5.5.5:7020" 5.5.5.5:7020 \
+	"$(ext srv udp 2.2.2.2 5000 -b 192.168.1.2:7020)"
+"$PEER" -n "${pfx}srv" server udp 192.168.1.2 7020 || fail "udp server in srv"
+check_eq "LAN -> 5.5.5.5:7020: hairpinned, from lan's mapping" 5.5.5.5:42020 \
+	"$(ext lan udp 5.5.5.5 7020 -b 192.168.1.10:42020)"
+check "filtering address-and-port-dependent (5.5.5.5)" \
+	hp r config set filtering address-and-port-dependent
+check_eq "Internet -> 5.5.5.5:7020 (arrives on WAN: outside): filtered" "" \
+	"$(saw inet udp 5.5.5.5 7020 -b 2.2.2.2:9020 -t 1)"
+
 exit 0

@@ -54,6 +54,7 @@ const char *const hp_stats_names[NFHP_STATS_A_MAX + 1] = {
 	[NFHP_STATS_A_DROP_ICMP_CSUM]	= "drop_icmp_csum",
 	[NFHP_STATS_A_MAP_HAIRPIN]	= "map_hairpin",
 	[NFHP_STATS_A_MAP_IN]		= "map_in",
+	[NFHP_STATS_A_MAP_FILTERED]	= "map_filtered",
 };
 
 const char *const hp_state_names[__NFHP_CONN_S_MAX] = {

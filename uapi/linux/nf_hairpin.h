@@ -358,6 +358,11 @@ enum nfhp_stats_attr {
 	 * independent filtering (NFHP_CFG_A_FILTERING).
 	 */
 	NFHP_STATS_A_MAP_IN,
+	/* TCP SYNs from outside to a mapping that address-and-port-dependent
+	 * filtering keeps out: dropped, not answered with a RST (RFC 5382
+	 * REQ-4: the host may be opening the same connection from inside).
+	 */
+	NFHP_STATS_A_MAP_FILTERED,
 	__NFHP_STATS_A_MAX
 };
 #define NFHP_STATS_A_MAX (__NFHP_STATS_A_MAX - 1)
