@@ -63,6 +63,8 @@
 #include <net/udp.h>
 #include <net/netfilter/ipv4/nf_defrag_ipv4.h>
 #include <linux/nf_hairpin.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
 
 #include "nf_hairpin.h"
 #include "rules.h"
@@ -384,6 +386,14 @@ static bool local_socket(struct net *net, u8 proto, const struct nfhp_tuple *t,
 				 0, &udp_table, NULL);
 }
 
+/* Where mapping @m faces, see map_in(): does a packet on @in come from there? */
+static bool map_outside(struct nfhp_net *hn, const struct nfhp_conn *m,
+			const struct net_device *in, __be32 eaddr)
+{
+	return nfhp_snat_faces(hn, m->snat, in) ||
+	       __ip_dev_find(hn->net, eaddr, false) == in;
+}
+
 /*
  * First packet before routing, no port forward, to the external address
  * and port of a mapping (nfhp_map_owner()):
@@ -426,8 +436,7 @@ static unsigned int map_in(struct nfhp_net *hn, struct sk_buff *skb,
 	/* Its own mapping, to itself: nothing to hairpin. */
 	if (mo->src == p->t.src && mo->sport == p->t.sport)
 		return NF_ACCEPT;
-	inside = !nfhp_snat_faces(hn, m->snat, state->in) &&
-		 __ip_dev_find(state->net, p->t.dst, false) != state->in;
+	inside = !map_outside(hn, m, state->in, p->t.dst);
 	if (!nfhp_state_new_ok(p->proto, skb, p->l4off) ||
 	    local_socket(state->net, p->proto, &p->t, state->in))
 		return NF_ACCEPT;
@@ -473,23 +482,55 @@ static unsigned int map_in(struct nfhp_net *hn, struct sk_buff *skb,
 	return nfhp_ct_bind(hn, skb, w, NFHP_DIR_ORIG, true);
 }
 
+/*
+ * The port forward of a first packet of tuple @t arriving on @in (NULL:
+ * the router's own), or NULL.  A `dst local' rule matches only if the
+ * destination is one of the router's addresses, asked of the FIB only when
+ * such a rule is the candidate.
+ */
+static const struct nfhp_dnat_rule *dnat_find(struct nfhp_net *hn, u8 proto,
+					      const struct nfhp_tuple *t,
+					      const struct net_device *in)
+{
+	const struct nfhp_dnat_rule *dr;
+
+	dr = nfhp_dnat_lookup(hn, proto, t->src, t->dst, t->dport, in, true);
+	if (dr && (dr->core.flags & NFHP_DNAT_F_LOCAL) &&
+	    inet_addr_type(hn->net, t->dst) != RTN_LOCAL)
+		dr = nfhp_dnat_lookup(hn, proto, t->src, t->dst, t->dport, in,
+				      false);
+	return dr;
+}
+
+/* A port forward's tuples for its first packet @t, before the SNAT. */
+static void dnat_tuples(struct nfhp_conn *c, const struct nfhp_dnat_rule *dr,
+			const struct nfhp_tuple *t)
+{
+	struct nfhp_tuple *o = &c->th[NFHP_DIR_ORIG].t;
+	struct nfhp_tuple *r = &c->th[NFHP_DIR_REPLY].t;
+
+	c->dnat = dr;
+	*o = *t;
+	r->src = dr->to;
+	r->sport = dnat_port(dr, t->dport);
+	r->dst = o->src;
+	r->dport = o->sport;
+	if (r->src != o->dst || r->sport != o->dport)
+		c->flags |= NFHP_CONN_F_DNAT;
+}
+
 /* First packet before routing: a port forward? */
 static unsigned int new_in(struct nfhp_net *hn, struct sk_buff *skb,
 			   const struct nfhp_pkt *p,
 			   const struct nf_hook_state *state)
 {
 	const struct nfhp_dnat_rule *dr;
-	struct nfhp_tuple *o, *r;
+	struct nfhp_tuple *r;
 	struct nfhp_conn *c, *w;
 	struct rtable *rt;
 	int err;
 
-	dr = nfhp_dnat_lookup(hn, p->proto, p->t.src, p->t.dst, p->t.dport,
-			      state->in, true);
-	if (dr && (dr->core.flags & NFHP_DNAT_F_LOCAL) &&
-	    inet_addr_type(state->net, p->t.dst) != RTN_LOCAL)
-		dr = nfhp_dnat_lookup(hn, p->proto, p->t.src, p->t.dst,
-				      p->t.dport, state->in, false);
+	dr = dnat_find(hn, p->proto, &p->t, state->in);
 	if (!dr) {
 		nfhp_stat_inc(hn, NFHP_STAT_LOOKUP_MISS);
 		return map_in(hn, skb, p, state);
@@ -503,16 +544,8 @@ static unsigned int new_in(struct nfhp_net *hn, struct sk_buff *skb,
 		nfhp_conn_free(hn, c);
 		return NF_ACCEPT;
 	}
-	c->dnat = dr;
-	o = &c->th[NFHP_DIR_ORIG].t;
+	dnat_tuples(c, dr, &p->t);
 	r = &c->th[NFHP_DIR_REPLY].t;
-	*o = p->t;
-	r->src = dr->to;
-	r->sport = dnat_port(dr, p->t.dport);
-	r->dst = o->src;
-	r->dport = o->sport;
-	if (r->src != o->dst || r->sport != o->dport)
-		c->flags |= NFHP_CONN_F_DNAT;
 	if (state->hook == NF_INET_LOCAL_OUT)
 		c->flags |= NFHP_CONN_F_LOCAL_OUT;
 
@@ -540,6 +573,207 @@ static unsigned int new_in(struct nfhp_net *hn, struct sk_buff *skb,
 drop:
 	nfhp_conn_free(hn, c);
 	return NF_DROP;
+}
+
+/* ---- NFHP_CMD_EXPLAIN: the first-packet decision, nothing created ---- */
+
+/*
+ * The route of a packet from @src:@sport to @dst:@dport: as it arrives on
+ * @in (a packet built for the lookup, as `ip route get ... iif' does;
+ * *@skbp keeps the route: free it after use), or as the router sends it.
+ */
+static struct rtable *explain_route(struct net *net,
+				    const struct net_device *in, u8 proto,
+				    __be32 src, __be16 sport, __be32 dst,
+				    __be16 dport, struct sk_buff **skbp)
+{
+	struct sk_buff *skb;
+	struct udphdr *uh;
+	struct iphdr *iph;
+	int err;
+
+	if (!in) {
+		struct flowi4 fl4 = {
+			.daddr		= dst,
+			.flowi4_proto	= proto,
+			.fl4_sport	= sport,
+			.fl4_dport	= dport,
+		};
+
+		if (inet_addr_type(net, src) == RTN_LOCAL)
+			fl4.saddr = src;
+		return ip_route_output_key(net, &fl4);
+	}
+	skb = alloc_skb(sizeof(*iph) + sizeof(struct tcphdr), GFP_ATOMIC);
+	if (!skb)
+		return ERR_PTR(-ENOMEM);
+	*skbp = skb;
+	skb_reset_network_header(skb);
+	iph = skb_put_zero(skb, sizeof(*iph));
+	iph->version = 4;
+	iph->ihl = 5;
+	iph->ttl = 64;
+	iph->protocol = proto;
+	iph->saddr = src;
+	iph->daddr = dst;
+	skb_set_transport_header(skb, skb->len);
+	/* the ports sit alike in TCP and UDP: fib rules may match them */
+	uh = skb_put_zero(skb, sizeof(struct tcphdr));
+	uh->source = sport;
+	uh->dest = dport;
+	skb->protocol = htons(ETH_P_IP);
+	skb->dev = (struct net_device *)in;
+	err = ip_route_input_noref(skb, dst, src, 0, (struct net_device *)in);
+	if (err)
+		return ERR_PTR(err);
+	return skb_rtable(skb);
+}
+
+/* Why a port forward leaves with the source it does (snat_choose()). */
+static u32 explain_snat(struct nfhp_net *hn, const struct nfhp_conn *c,
+			const struct net_device *out)
+{
+	if (c->snat)
+		return NFHP_EXPLAIN_SNAT_RULE;
+	if (c->flags & NFHP_CONN_F_REFLECTED)
+		return c->dnat->core.flags & NFHP_DNAT_F_REFLECT_EXTERNAL ?
+		       NFHP_EXPLAIN_SNAT_REFLECT_EXTERNAL :
+		       NFHP_EXPLAIN_SNAT_REFLECT;
+	if (c->dnat->core.flags & NFHP_DNAT_F_NOREFLECT &&
+	    reflect_needed(hn->net, c->th[NFHP_DIR_ORIG].t.src, out))
+		return NFHP_EXPLAIN_SNAT_NOREFLECT;
+	return NFHP_EXPLAIN_SNAT_NOT_ONLINK;
+}
+
+/* No port forward: a mapping?  What map_in() decides.  Whether one. */
+static bool explain_mapping(struct nfhp_net *hn, struct nfhp_explain *e)
+{
+	struct nfhp_conn *c = &e->c;
+	struct nfhp_tuple *o = &c->th[NFHP_DIR_ORIG].t;
+	struct nfhp_tuple *r = &c->th[NFHP_DIR_REPLY].t;
+	const struct nfhp_conn *m;
+	const struct nfhp_tuple *mo;
+
+	if (!e->in || (e->in->flags & IFF_LOOPBACK))
+		return false;
+	m = nfhp_map_owner(hn, e->proto, o->dst, o->dport);
+	if (!m)
+		return false;
+	mo = &m->th[NFHP_DIR_ORIG].t;
+	if ((mo->src == o->src && mo->sport == o->sport) ||
+	    local_socket(hn->net, e->proto, o, e->in))
+		return false;
+	if (map_outside(hn, m, e->in, o->dst)) {
+		if (READ_ONCE(hn->cfg.filtering) != NFHP_FILTERING_ENDPOINT) {
+			if (e->proto != IPPROTO_TCP)
+				return false;
+			e->verdict = NFHP_EXPLAIN_FILTERED;
+			return true;
+		}
+		e->verdict = NFHP_EXPLAIN_MAPPING_IN;
+	} else {
+		if (!m->snat || !nfhp_rule_get(&m->snat->core))
+			return false;
+		c->snat = m->snat;
+		c->th[NFHP_DIR_ORIG].xflags = NFHP_CONN_X_MAP;
+		c->flags |= NFHP_CONN_F_SNAT;
+		e->verdict = NFHP_EXPLAIN_MAPPING;
+		e->snat = NFHP_EXPLAIN_SNAT_MAPPING;
+	}
+	r->src = mo->src;
+	r->sport = mo->sport;
+	c->flags |= NFHP_CONN_F_DNAT;
+	if (c->flags & NFHP_CONN_F_SNAT)
+		r->dport = map_port(hn, c);
+	return true;
+}
+
+/* No port forward, no mapping: an SNAT rule on the way out (new_out()). */
+static void explain_masquerade(struct nfhp_net *hn, struct nfhp_explain *e,
+			       const struct rtable *rt)
+{
+	struct nfhp_conn *c = &e->c;
+	const struct nfhp_tuple *o = &c->th[NFHP_DIR_ORIG].t;
+	const struct nfhp_snat_rule *sr;
+	const struct net_device *out = rt->dst.dev;
+	__be32 addr;
+
+	sr = nfhp_snat_lookup(hn, e->proto, o->src, o->dst, o->dport, out);
+	if (!sr)
+		return;
+	addr = sr->core.flags & NFHP_SNAT_F_MASQUERADE ?
+	       masquerade_addr(out, rt, o->dst) : sr->to;
+	if (!addr || addr == o->src || !nfhp_rule_get(&sr->core))
+		return;
+	c->snat = sr;
+	c->th[NFHP_DIR_ORIG].xflags = NFHP_CONN_X_MAP;
+	c->th[NFHP_DIR_REPLY].t.dst = addr;
+	c->th[NFHP_DIR_REPLY].t.dport = map_port(hn, c);
+	c->flags |= NFHP_CONN_F_SNAT;
+	e->verdict = NFHP_EXPLAIN_MASQUERADE;
+	e->snat = NFHP_EXPLAIN_SNAT_RULE;
+}
+
+void nfhp_explain(struct nfhp_net *hn, struct nfhp_explain *e)
+{
+	struct nfhp_conn *c = &e->c;
+	struct nfhp_tuple *o = &c->th[NFHP_DIR_ORIG].t;
+	struct nfhp_tuple *r = &c->th[NFHP_DIR_REPLY].t;
+	const struct nfhp_dnat_rule *dr;
+	struct sk_buff *skb = NULL;
+	struct rtable *rt;
+
+	memset(c, 0, sizeof(*c));
+	c->proto = e->proto;
+	c->timeout = (u32)jiffies;
+	*o = e->t;
+	r->src = o->dst;
+	r->sport = o->dport;
+	r->dst = o->src;
+	r->dport = o->sport;
+	e->verdict = NFHP_EXPLAIN_NONE;
+	e->snat = NFHP_EXPLAIN_SNAT_NONE;
+
+	rcu_read_lock();
+	dr = dnat_find(hn, e->proto, &e->t, e->in);
+	if (dr && nfhp_rule_get(&dr->core)) {
+		dnat_tuples(c, dr, &e->t);
+		e->verdict = NFHP_EXPLAIN_FORWARD;
+	} else if (explain_mapping(hn, e) &&
+		   e->verdict == NFHP_EXPLAIN_FILTERED) {
+		goto out;
+	}
+	/* the route of the packet as it leaves our hook (DNAT'd) */
+	rt = explain_route(hn->net, e->in, e->proto, o->src, o->sport, r->src,
+			   r->sport, &skb);
+	if (IS_ERR(rt)) {
+		e->route_err = -PTR_ERR(rt);
+		e->verdict = NFHP_EXPLAIN_NO_ROUTE;
+		goto out;
+	}
+	strscpy(e->oif, rt->dst.dev->name, sizeof(e->oif));
+	e->rtype = rt->rt_type;
+	if (rt->rt_uses_gateway)
+		e->gw = rt->rt_gw4;
+	if (rt->rt_type != RTN_UNICAST)
+		goto out;
+	if (e->verdict == NFHP_EXPLAIN_FORWARD) {
+		if (!snat_choose(hn, c, rt, rt->dst.dev))
+			e->snat = explain_snat(hn, c, rt->dst.dev);
+	} else if (e->verdict == NFHP_EXPLAIN_NONE) {
+		explain_masquerade(hn, e, rt);
+	}
+out:
+	rcu_read_unlock();
+	kfree_skb(skb);
+}
+
+void nfhp_explain_done(struct nfhp_explain *e)
+{
+	if (e->c.dnat)
+		nfhp_rule_put(&e->c.dnat->core);
+	if (e->c.snat)
+		nfhp_rule_put(&e->c.snat->core);
 }
 
 /* First packet after routing, not port forwarded: an SNAT rule? */

@@ -179,6 +179,7 @@ static const char * const rules_errs[NFHP_A_MAX + 1] = {
 	[NFHP_A_CONN]	= "rules: only dnat and snat nests allowed",
 	[NFHP_A_STATS]	= "rules: only dnat and snat nests allowed",
 	[NFHP_A_CONFIG]	= "rules: only dnat and snat nests allowed",
+	[NFHP_A_EXPLAIN] = "rules: only dnat and snat nests allowed",
 };
 
 static struct netlink_range_validation timeout_range __ro_after_init = {
@@ -261,6 +262,41 @@ static const struct nla_policy snat_req_policy[NFHP_A_MAX + 1] = {
 
 static const struct nla_policy replace_req_policy[NFHP_A_MAX + 1] = {
 	[NFHP_A_RULES]	= { .type = NLA_NESTED },
+};
+
+static const struct nla_policy explain_req_policy[NFHP_A_MAX + 1] = {
+	[NFHP_A_EXPLAIN]	= { .type = NLA_NESTED },
+};
+
+static const struct nla_policy explain_policy[NFHP_EXPLAIN_A_MAX + 1] = {
+	[NFHP_EXPLAIN_A_IIF]		= IFNAME_POLICY,
+	[NFHP_EXPLAIN_A_PROTO]		= PROTO_POLICY,
+	[NFHP_EXPLAIN_A_SRC]		= ADDR_POLICY,
+	[NFHP_EXPLAIN_A_SPORT]		= PORT_POLICY,
+	[NFHP_EXPLAIN_A_DST]		= ADDR_POLICY,
+	[NFHP_EXPLAIN_A_DPORT]		= PORT_POLICY,
+	[NFHP_EXPLAIN_A_VERDICT]	= OUTPUT_ONLY,
+	[NFHP_EXPLAIN_A_SNAT]		= OUTPUT_ONLY,
+	[NFHP_EXPLAIN_A_OIF]		= OUTPUT_ONLY,
+	[NFHP_EXPLAIN_A_GATEWAY]	= OUTPUT_ONLY,
+	[NFHP_EXPLAIN_A_RTYPE]		= OUTPUT_ONLY,
+	[NFHP_EXPLAIN_A_ROUTE_ERR]	= OUTPUT_ONLY,
+};
+
+static const char * const explain_errs[NFHP_EXPLAIN_A_MAX + 1] = {
+	[NFHP_EXPLAIN_A_UNSPEC]		= "explain: unknown attribute",
+	[NFHP_EXPLAIN_A_IIF]		= "explain iif: " IFNAME_ERR,
+	[NFHP_EXPLAIN_A_PROTO]		= "explain proto: must be a u8, tcp (6) or udp (17)",
+	[NFHP_EXPLAIN_A_SRC]		= "explain src: " ADDR_ERR,
+	[NFHP_EXPLAIN_A_SPORT]		= "explain sport: " PORT_ERR,
+	[NFHP_EXPLAIN_A_DST]		= "explain dst: " ADDR_ERR,
+	[NFHP_EXPLAIN_A_DPORT]		= "explain dport: " PORT_ERR,
+	[NFHP_EXPLAIN_A_VERDICT]	= "explain verdict: " REQ_ERR,
+	[NFHP_EXPLAIN_A_SNAT]		= "explain snat: " REQ_ERR,
+	[NFHP_EXPLAIN_A_OIF]		= "explain oif: " REQ_ERR,
+	[NFHP_EXPLAIN_A_GATEWAY]	= "explain gateway: " REQ_ERR,
+	[NFHP_EXPLAIN_A_RTYPE]		= "explain rtype: " REQ_ERR,
+	[NFHP_EXPLAIN_A_ROUTE_ERR]	= "explain route-err: " REQ_ERR,
 };
 
 static const struct nla_policy config_req_policy[NFHP_A_MAX + 1] = {
@@ -1215,6 +1251,91 @@ static int config_set_doit(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
+static int explain_fill(struct sk_buff *msg, const struct nfhp_explain *e)
+{
+	struct nlattr *nest = nla_nest_start(msg, NFHP_A_EXPLAIN);
+
+	if (!nest ||
+	    nla_put_u32(msg, NFHP_EXPLAIN_A_VERDICT, e->verdict) ||
+	    nla_put_u32(msg, NFHP_EXPLAIN_A_SNAT, e->snat) ||
+	    (e->oif[0] && nla_put_string(msg, NFHP_EXPLAIN_A_OIF, e->oif)) ||
+	    (e->gw && nla_put_in_addr(msg, NFHP_EXPLAIN_A_GATEWAY, e->gw)) ||
+	    nla_put_u8(msg, NFHP_EXPLAIN_A_RTYPE, e->rtype) ||
+	    (e->route_err &&
+	     nla_put_u32(msg, NFHP_EXPLAIN_A_ROUTE_ERR, e->route_err)))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	if (e->c.flags & (NFHP_CONN_F_DNAT | NFHP_CONN_F_SNAT))
+		return conn_fill(msg, &e->c);
+	return 0;
+}
+
+/* NFHP_CMD_EXPLAIN: what the first packet would meet (hooks.c). */
+static int explain_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[NFHP_EXPLAIN_A_MAX + 1];
+	struct net_device *in = NULL;
+	struct nlattr *nest = info->attrs[NFHP_A_EXPLAIN];
+	struct nfhp_explain *e;
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	if (!nest)
+		return MISSING(info->extack, NULL, NFHP_A_EXPLAIN,
+			       "explain: the NFHP_A_EXPLAIN nest is missing");
+	err = parse_nest(tb, NFHP_EXPLAIN_A_MAX, nest, explain_policy,
+			 explain_errs, info->extack);
+	if (err)
+		return err;
+	if (!tb[NFHP_EXPLAIN_A_PROTO])
+		return MISSING(info->extack, nest, NFHP_EXPLAIN_A_PROTO,
+			       "explain: proto is missing");
+	if (!tb[NFHP_EXPLAIN_A_SRC])
+		return MISSING(info->extack, nest, NFHP_EXPLAIN_A_SRC,
+			       "explain: src is missing");
+	if (!tb[NFHP_EXPLAIN_A_DST])
+		return MISSING(info->extack, nest, NFHP_EXPLAIN_A_DST,
+			       "explain: dst is missing");
+	if (!tb[NFHP_EXPLAIN_A_DPORT])
+		return MISSING(info->extack, nest, NFHP_EXPLAIN_A_DPORT,
+			       "explain: dport is missing");
+	if (tb[NFHP_EXPLAIN_A_IIF]) {
+		in = dev_get_by_name(genl_info_net(info),
+				     nla_data(tb[NFHP_EXPLAIN_A_IIF]));
+		if (!in)
+			return REJECT(info->extack, tb[NFHP_EXPLAIN_A_IIF],
+				      "explain iif: no such interface");
+	}
+	e = kzalloc(sizeof(*e), GFP_KERNEL);
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	err = -ENOMEM;
+	if (!e || !msg)
+		goto out;
+	e->in = in;
+	e->proto = nla_get_u8(tb[NFHP_EXPLAIN_A_PROTO]);
+	e->t.src = nla_get_in_addr(tb[NFHP_EXPLAIN_A_SRC]);
+	e->t.dst = nla_get_in_addr(tb[NFHP_EXPLAIN_A_DST]);
+	e->t.dport = nla_get_be16(tb[NFHP_EXPLAIN_A_DPORT]);
+	e->t.sport = tb[NFHP_EXPLAIN_A_SPORT] ?
+		     nla_get_be16(tb[NFHP_EXPLAIN_A_SPORT]) : htons(40000);
+	nfhp_explain(info_hn(info), e);
+	hdr = genlmsg_put_reply(msg, info, &nfhp_genl_family, 0,
+				NFHP_CMD_EXPLAIN);
+	err = -EMSGSIZE;
+	if (hdr && !explain_fill(msg, e)) {
+		genlmsg_end(msg, hdr);
+		err = genlmsg_reply(msg, info);
+		msg = NULL;
+	}
+	nfhp_explain_done(e);
+out:
+	nlmsg_free(msg);
+	kfree(e);
+	dev_put(in);
+	return err;
+}
+
 #define NFHP_DO(_cmd, _doit, _policy) {					\
 	.cmd = (_cmd), .doit = (_doit), .flags = GENL_UNS_ADMIN_PERM,	\
 	.policy = (_policy), .maxattr = NFHP_A_MAX,			\
@@ -1238,6 +1359,7 @@ static const struct genl_ops nfhp_genl_ops[] = {
 	NFHP_DO(NFHP_CMD_STATS_GET, stats_get_doit, NULL),
 	NFHP_DO(NFHP_CMD_CONFIG_GET, config_get_doit, NULL),
 	NFHP_DO(NFHP_CMD_CONFIG_SET, config_set_doit, config_req_policy),
+	NFHP_DO(NFHP_CMD_EXPLAIN, explain_doit, explain_req_policy),
 };
 
 /*

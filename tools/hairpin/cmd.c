@@ -350,6 +350,36 @@ static int run_monitor(const struct hp_req *req)
 	return exit_of(hp_nl_monitor(event_cb, &json));
 }
 
+static int build_explain(struct nlmsghdr *nlh, size_t size, const void *arg)
+{
+	return hp_msg_put_explain(nlh, size, arg);
+}
+
+static int explain_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return hp_msg_get_explain(nlh, data) < 0 ? MNL_CB_ERROR : MNL_CB_OK;
+}
+
+static int run_explain(const struct hp_req *req)
+{
+	struct hp_xa a = { 0 };
+	struct hp_nl_req nr = {
+		.cmd = NFHP_CMD_EXPLAIN,
+		.build = build_explain,
+		.arg = &req->xq,
+		.cb = explain_cb,
+		.data = &a,
+	};
+
+	if (hp_nl_talk(&nr) < 0)
+		return HP_EXIT_FAIL;
+	if (hp_print_explain(stdout, req->json, &req->xq, &a) < 0) {
+		fprintf(stderr, "hairpin: out of memory\n");
+		return HP_EXIT_FAIL;
+	}
+	return HP_EXIT_OK;
+}
+
 static int run_help(const struct hp_req *req)
 {
 	hp_print_usage(stdout, req->help);
@@ -380,6 +410,7 @@ static int (*const runs[HP_OP_MAX])(const struct hp_req *req) = {
 	[HP_OP_SAVE]		= run_save,
 	[HP_OP_RESTORE]		= run_restore,
 	[HP_OP_MONITOR]		= run_monitor,
+	[HP_OP_EXPLAIN]		= run_explain,
 };
 
 int hp_run(const struct hp_req *req)

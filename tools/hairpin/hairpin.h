@@ -139,7 +139,28 @@ enum hp_op {
 	HP_OP_SAVE,
 	HP_OP_RESTORE,
 	HP_OP_MONITOR,
+	HP_OP_EXPLAIN,
 	HP_OP_MAX
+};
+
+/* explain's question; addresses in network order, ports in host order. */
+struct hp_xq {
+	char iif[IFNAMSIZ];		/* "": the router's own packet */
+	uint8_t proto;
+	uint32_t src, dst;
+	uint16_t sport, dport;		/* sport 0: the kernel's default */
+};
+
+/* explain's answer. */
+struct hp_xa {
+	uint32_t verdict;		/* enum nfhp_explain_verdict */
+	uint32_t snat;			/* enum nfhp_explain_snat */
+	char oif[IFNAMSIZ];
+	uint32_t gateway;		/* network order, 0: on-link */
+	uint8_t rtype;
+	uint32_t route_err;
+	bool has_conn;
+	struct hp_conn conn;
 };
 
 struct hp_obj;
@@ -155,6 +176,7 @@ struct hp_req {
 	struct hp_config cfg;		/* TIMEOUT_SET, CONFIG_SET */
 	unsigned int cfg_groups;	/* TIMEOUT_*, CONFIG_*: HP_CFG_* */
 	const char *file;		/* RESTORE: NULL or "-" is stdin */
+	struct hp_xq xq;		/* EXPLAIN */
 };
 
 /* A parse error: the message, without the "hairpin: " prefix. */
@@ -223,6 +245,9 @@ size_t hp_msg_rules_size(const struct hp_ruleset *rs);
 int hp_msg_get_rule(const struct nlmsghdr *nlh, enum hp_kind kind,
 		    struct hp_rule *r);
 int hp_msg_get_conn(const struct nlmsghdr *nlh, struct hp_conn *c);
+int hp_msg_put_explain(struct nlmsghdr *nlh, size_t size,
+		       const struct hp_xq *q);
+int hp_msg_get_explain(const struct nlmsghdr *nlh, struct hp_xa *a);
 int hp_msg_get_stats(const struct nlmsghdr *nlh, struct hp_stats *st);
 int hp_msg_get_config(const struct nlmsghdr *nlh, struct hp_config *cfg);
 
@@ -269,6 +294,8 @@ void hp_print_stats(struct hp_tbl *t, const struct hp_stats *st);
 void hp_print_config(struct hp_tbl *t, const struct hp_config *cfg,
 		     unsigned int groups);
 int hp_print_event(FILE *f, bool json, uint8_t cmd, const struct hp_conn *c);
+int hp_print_explain(FILE *f, bool json, const struct hp_xq *q,
+		     const struct hp_xa *a);
 void hp_print_usage(FILE *f, const struct hp_obj *obj);
 extern const char hp_version[];
 

@@ -208,6 +208,24 @@ int hp_msg_put_config(struct nlmsghdr *nlh, size_t size,
 	return bld_done(&b);
 }
 
+int hp_msg_put_explain(struct nlmsghdr *nlh, size_t size,
+		       const struct hp_xq *q)
+{
+	struct bld b = { nlh, size, false };
+	struct nlattr *nest = nest_start(&b, NFHP_A_EXPLAIN);
+
+	if (q->iif[0])
+		put_str(&b, NFHP_EXPLAIN_A_IIF, q->iif);
+	put_u8(&b, NFHP_EXPLAIN_A_PROTO, q->proto);
+	put_u32(&b, NFHP_EXPLAIN_A_SRC, q->src);
+	if (q->sport)
+		put_u16(&b, NFHP_EXPLAIN_A_SPORT, htons(q->sport));
+	put_u32(&b, NFHP_EXPLAIN_A_DST, q->dst);
+	put_u16(&b, NFHP_EXPLAIN_A_DPORT, htons(q->dport));
+	nest_end(&b, nest);
+	return bld_done(&b);
+}
+
 /*
  * Parsing: one callback fills a table of attributes, checking each against
  * the type expected for it; unknown (newer) attributes are skipped.
@@ -253,6 +271,7 @@ static const struct nlattr *get_top(const struct nlmsghdr *nlh, uint16_t top)
 		[NFHP_A_DNAT] = T(NESTED), [NFHP_A_SNAT] = T(NESTED),
 		[NFHP_A_RULES] = T(NESTED), [NFHP_A_CONN] = T(NESTED),
 		[NFHP_A_STATS] = T(NESTED), [NFHP_A_CONFIG] = T(NESTED),
+		[NFHP_A_EXPLAIN] = T(NESTED),
 	};
 	const struct nlattr *tb[NFHP_A_MAX + 1] = { NULL };
 	struct tbl t = { tb, types, NFHP_A_MAX };
@@ -431,6 +450,40 @@ int hp_msg_get_conn(const struct nlmsghdr *nlh, struct hp_conn *c)
 	if (get_tuple(tb[NFHP_CONN_A_ORIG], &c->orig) < 0 ||
 	    get_tuple(tb[NFHP_CONN_A_REPLY], &c->reply) < 0)
 		return -1;
+	return 0;
+}
+
+int hp_msg_get_explain(const struct nlmsghdr *nlh, struct hp_xa *a)
+{
+	static const uint8_t types[NFHP_EXPLAIN_A_MAX + 1] = {
+		[NFHP_EXPLAIN_A_VERDICT] = T(U32), [NFHP_EXPLAIN_A_SNAT] = T(U32),
+		[NFHP_EXPLAIN_A_OIF] = T(NUL_STRING),
+		[NFHP_EXPLAIN_A_GATEWAY] = T(U32), [NFHP_EXPLAIN_A_RTYPE] = T(U8),
+		[NFHP_EXPLAIN_A_ROUTE_ERR] = T(U32),
+	};
+	const struct nlattr *tb[NFHP_EXPLAIN_A_MAX + 1];
+	const struct nlattr *nest = get_top(nlh, NFHP_A_EXPLAIN);
+
+	if (!nest || parse_nest(nest, types, NFHP_EXPLAIN_A_MAX, tb) < 0 ||
+	    !tb[NFHP_EXPLAIN_A_VERDICT] || !tb[NFHP_EXPLAIN_A_SNAT]) {
+		errno = EPROTO;
+		return -1;
+	}
+	memset(a, 0, sizeof(*a));
+	a->verdict = mnl_attr_get_u32(tb[NFHP_EXPLAIN_A_VERDICT]);
+	a->snat = mnl_attr_get_u32(tb[NFHP_EXPLAIN_A_SNAT]);
+	if (tb[NFHP_EXPLAIN_A_OIF])
+		snprintf(a->oif, sizeof(a->oif), "%s",
+			 mnl_attr_get_str(tb[NFHP_EXPLAIN_A_OIF]));
+	if (tb[NFHP_EXPLAIN_A_GATEWAY])
+		a->gateway = mnl_attr_get_u32(tb[NFHP_EXPLAIN_A_GATEWAY]);
+	if (tb[NFHP_EXPLAIN_A_RTYPE])
+		a->rtype = mnl_attr_get_u8(tb[NFHP_EXPLAIN_A_RTYPE]);
+	if (tb[NFHP_EXPLAIN_A_ROUTE_ERR])
+		a->route_err = mnl_attr_get_u32(tb[NFHP_EXPLAIN_A_ROUTE_ERR]);
+	/* only when the packet would be translated */
+	if (get_top(nlh, NFHP_A_CONN))
+		a->has_conn = !hp_msg_get_conn(nlh, &a->conn);
 	return 0;
 }
 

@@ -562,6 +562,63 @@ static int parse_restore_args(int argc, char **argv, struct hp_req *req,
 	return 0;
 }
 
+/* "A.B.C.D" or "A.B.C.D:PORT"; *port 0 if absent. */
+static bool get_endpoint(const char *s, uint32_t *addr, uint16_t *port)
+{
+	char buf[INET_ADDRSTRLEN + 6];
+	const char *colon = strchr(s, ':');
+	uint32_t p;
+
+	*port = 0;
+	if (!colon)
+		return get_addr(s, addr);
+	if ((size_t)(colon - s) >= INET_ADDRSTRLEN ||
+	    !get_u32(colon + 1, 1, 65535, &p))
+		return false;
+	memcpy(buf, s, (size_t)(colon - s));
+	buf[colon - s] = '\0';
+	*port = (uint16_t)p;
+	return get_addr(buf, addr);
+}
+
+/* explain [iif DEV] src ADDR[:PORT] dst ADDR:PORT proto tcp|udp */
+static int parse_explain(int argc, char **argv, struct hp_req *req,
+			 struct hp_err *err)
+{
+	static const char *const kw[] = { "iif", "src", "dst", "proto" };
+	struct hp_xq *q = &req->xq;
+	unsigned int seen = 0, k;
+	int i;
+
+	for (i = 0; i < argc; i += 2) {
+		for (k = 0; k < 4 && strcmp(argv[i], kw[k]); k++)
+			;
+		if (k == 4)
+			return fail(err, "unknown keyword `%s'", argv[i]);
+		if (seen & (1U << k))
+			return fail(err, "duplicate keyword `%s'", argv[i]);
+		seen |= 1U << k;
+		if (i + 1 >= argc)
+			return missing_value(err, argv[i]);
+		if (k == 0 && (!argv[i + 1][0] ||
+			       strlen(argv[i + 1]) >= IFNAMSIZ))
+			return fail(err, "invalid interface `%s'", argv[i + 1]);
+		if (k == 0)
+			strcpy(q->iif, argv[i + 1]);
+		if (k == 1 && !get_endpoint(argv[i + 1], &q->src, &q->sport))
+			return fail(err, "invalid address `%s'", argv[i + 1]);
+		if (k == 2 && (!get_endpoint(argv[i + 1], &q->dst, &q->dport) ||
+			       !q->dport))
+			return fail(err, "invalid ADDR:PORT `%s'", argv[i + 1]);
+		if (k == 3 && !get_proto(argv[i + 1], &q->proto))
+			return fail(err, "invalid protocol `%s'", argv[i + 1]);
+	}
+	for (k = 1; k < 4; k++)
+		if (!(seen & (1U << k)))
+			return fail(err, "missing `%s'", kw[k]);
+	return 0;
+}
+
 static int parse_help(int argc, char **argv, struct hp_req *req,
 		      struct hp_err *err)
 {
@@ -656,6 +713,9 @@ SINGLE(restore_cmds, HP_OP_RESTORE, parse_restore_args,
        "replace the rule set atomically: all lines or none");
 SINGLE(monitor_cmds, HP_OP_MONITOR, parse_none, "monitor",
        "print connection events until interrupted");
+SINGLE(explain_cmds, HP_OP_EXPLAIN, parse_explain,
+       "explain [iif DEV] src ADDR[:PORT] dst ADDR:PORT proto tcp|udp",
+       "show what the first packet of such a connection meets, step by step");
 SINGLE(help_cmds, HP_OP_HELP, parse_help, "help [OBJECT] | --version",
        "show this help, or the help of one object");
 
@@ -670,6 +730,8 @@ const struct hp_obj hp_objs[] = {
 	{ "save", HP_DNAT, save_cmds, "print the rule set", NULL },
 	{ "restore", HP_DNAT, restore_cmds, "load a rule set", NULL },
 	{ "monitor", HP_DNAT, monitor_cmds, "watch connection events", NULL },
+	{ "explain", HP_DNAT, explain_cmds, "why a connection is translated as it is",
+	  NULL },
 	{ "help", HP_DNAT, help_cmds, "help", NULL },
 	{ .name = NULL }
 };

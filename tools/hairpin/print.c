@@ -465,3 +465,230 @@ void hp_print_usage(FILE *f, const struct hp_obj *obj)
 	if (!obj)
 		fprintf(f, "\nEvery object takes `help'; see hairpin(8).\n");
 }
+
+/* ---- explain ---- */
+
+static const char *const verdict_names[__NFHP_EXPLAIN_MAX] = {
+	[NFHP_EXPLAIN_NONE]		= "none",
+	[NFHP_EXPLAIN_FORWARD]		= "forward",
+	[NFHP_EXPLAIN_MASQUERADE]	= "masquerade",
+	[NFHP_EXPLAIN_MAPPING]		= "mapping",
+	[NFHP_EXPLAIN_MAPPING_IN]	= "mapping-in",
+	[NFHP_EXPLAIN_FILTERED]		= "filtered",
+	[NFHP_EXPLAIN_NO_ROUTE]		= "no-route",
+};
+
+static const char *const xsnat_names[__NFHP_EXPLAIN_SNAT_MAX] = {
+	[NFHP_EXPLAIN_SNAT_NONE]		= "none",
+	[NFHP_EXPLAIN_SNAT_RULE]		= "rule",
+	[NFHP_EXPLAIN_SNAT_REFLECT]		= "reflect",
+	[NFHP_EXPLAIN_SNAT_REFLECT_EXTERNAL]	= "reflect-external",
+	[NFHP_EXPLAIN_SNAT_NOT_ONLINK]		= "not-onlink",
+	[NFHP_EXPLAIN_SNAT_NOREFLECT]		= "noreflect",
+	[NFHP_EXPLAIN_SNAT_MAPPING]		= "mapping",
+};
+
+static const char *name_of(const char *const *names, uint32_t n, uint32_t v)
+{
+	return v < n && names[v] ? names[v] : "unknown";
+}
+
+static const char *ip(uint32_t a, char *buf)
+{
+	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+/* The client's port: as asked, or the kernel's default. */
+static uint16_t xq_sport(const struct hp_xq *q)
+{
+	return q->sport ? q->sport : 40000;
+}
+
+/* The four steps of seed 004's table: there, after us, back, after us. */
+static void steps_of(const struct hp_xq *q, const struct hp_xa *a,
+		     struct hp_tuple st[4])
+{
+	const struct hp_tuple *o = &a->conn.orig, *r = &a->conn.reply;
+
+	if (!a->has_conn) {
+		st[0].src = q->src;
+		st[0].sport = xq_sport(q);
+		st[0].dst = q->dst;
+		st[0].dport = q->dport;
+		st[1] = st[0];
+		o = &st[0];
+		st[2].src = o->dst;
+		st[2].sport = o->dport;
+		st[2].dst = o->src;
+		st[2].dport = o->sport;
+		st[3] = st[2];
+		return;
+	}
+	st[0] = *o;
+	st[1].src = r->dst;
+	st[1].sport = r->dport;
+	st[1].dst = r->src;
+	st[1].dport = r->sport;
+	st[2] = *r;
+	st[3].src = o->dst;
+	st[3].sport = o->dport;
+	st[3].dst = o->src;
+	st[3].dport = o->sport;
+}
+
+static void print_why(FILE *f, const struct hp_xq *q, const struct hp_xa *a)
+{
+	const struct hp_conn *c = &a->conn;
+	char b1[INET_ADDRSTRLEN], b2[INET_ADDRSTRLEN], b3[INET_ADDRSTRLEN];
+	const char *proto = q->proto == IPPROTO_TCP ? "tcp" : "udp";
+
+	fprintf(f, "packet:       %s %s:%u -> %s:%u, %s%s\n", proto,
+		ip(q->src, b1), xq_sport(q), ip(q->dst, b2), q->dport,
+		q->iif[0] ? "arriving on " : "sent by the router itself",
+		q->iif);
+	switch (a->verdict) {
+	case NFHP_EXPLAIN_FORWARD:
+		fprintf(f, "port forward: dnat rule %u: to %s:%u\n", c->dnat_id,
+			ip(c->reply.src, b1), c->reply.sport);
+		break;
+	case NFHP_EXPLAIN_MASQUERADE:
+		fprintf(f, "port forward: none for %s %s:%u; snat rule %u on "
+			"the way out\n", proto, ip(q->dst, b1), q->dport,
+			c->snat_id);
+		break;
+	case NFHP_EXPLAIN_MAPPING:
+		fprintf(f, "port forward: none; %s:%u is the mapping of %s:%u: "
+			"hairpinned to it\n", ip(q->dst, b1), q->dport,
+			ip(c->reply.src, b2), c->reply.sport);
+		break;
+	case NFHP_EXPLAIN_MAPPING_IN:
+		fprintf(f, "port forward: none; %s:%u is the mapping of %s:%u: "
+			"let in (filtering endpoint-independent)\n",
+			ip(q->dst, b1), q->dport, ip(c->reply.src, b2),
+			c->reply.sport);
+		break;
+	case NFHP_EXPLAIN_FILTERED:
+		fprintf(f, "port forward: none; %s:%u is a mapping, and this "
+			"packet comes from outside: dropped (filtering "
+			"address-and-port-dependent)\n", ip(q->dst, b1),
+			q->dport);
+		return;
+	case NFHP_EXPLAIN_NO_ROUTE:
+		fprintf(f, "route:        none (%s)\n", strerror((int)a->route_err));
+		return;
+	default:
+		fprintf(f, "port forward: none for %s %s:%u (no rule matches its "
+			"protocol, address, port, interface and source), no "
+			"mapping, no snat rule: untranslated\n", proto,
+			ip(q->dst, b1), q->dport);
+		break;
+	}
+	fprintf(f, "route:        %s %s via %s%s%s\n",
+		a->has_conn && a->verdict != NFHP_EXPLAIN_MASQUERADE ?
+		"to the server," : "",
+		ip(a->has_conn ? c->reply.src : q->dst, b1), a->oif,
+		a->gateway ? ", gateway " : ", on-link",
+		a->gateway ? ip(a->gateway, b2) : "");
+	switch (a->snat) {
+	case NFHP_EXPLAIN_SNAT_RULE:
+		fprintf(f, "source NAT:   snat rule %u: from %s:%u\n", c->snat_id,
+			ip(c->reply.dst, b1), c->reply.dport);
+		break;
+	case NFHP_EXPLAIN_SNAT_REFLECT:
+	case NFHP_EXPLAIN_SNAT_REFLECT_EXTERNAL:
+		fprintf(f, "source NAT:   reflection, from %s: the client %s is "
+			"on-link on %s, where the server is; the server would "
+			"answer it directly, and the client would drop an "
+			"answer from %s\n", ip(c->reply.dst, b1),
+			ip(c->orig.src, b2), a->oif, ip(c->reply.src, b3));
+		break;
+	case NFHP_EXPLAIN_SNAT_NOT_ONLINK:
+		fprintf(f, "source NAT:   none: the client %s is not on-link on "
+			"%s; the server's answers come back through the "
+			"router, which undoes the DNAT\n", ip(c->orig.src, b1),
+			a->oif);
+		break;
+	case NFHP_EXPLAIN_SNAT_NOREFLECT:
+		fprintf(f, "source NAT:   none: the rule says noreflect, although "
+			"the client %s is on-link on %s: the server answers it "
+			"directly\n", ip(c->orig.src, b1), a->oif);
+		break;
+	case NFHP_EXPLAIN_SNAT_MAPPING:
+		fprintf(f, "source NAT:   the sender's own mapping, %s:%u (RFC "
+			"4787 REQ-9a)\n", ip(c->reply.dst, b1), c->reply.dport);
+		break;
+	default:
+		break;
+	}
+	if (a->has_conn)
+		fprintf(f, "conntrack:    the entry gets this translation (ct "
+			"status%s%s); the filter's forward chain sees %s -> %s\n",
+			c->orig.dst != c->reply.src ||
+			c->orig.dport != c->reply.sport ? " dnat" : "",
+			c->orig.src != c->reply.dst ||
+			c->orig.sport != c->reply.dport ? " snat" : "",
+			ip(c->orig.src, b1), ip(c->reply.src, b2));
+}
+
+int hp_print_explain(FILE *f, bool json, const struct hp_xq *q,
+		     const struct hp_xa *a)
+{
+	static const char *const who[4] = {
+		"client -> router", "router -> server", "server -> router",
+		"router -> client"
+	};
+	char b1[INET_ADDRSTRLEN], b2[INET_ADDRSTRLEN];
+	struct hp_tuple st[4];
+	json_t *j, *steps, *c;
+	int i, ret;
+
+	steps_of(q, a, st);
+	if (!json) {
+		print_why(f, q, a);
+		if (a->verdict == NFHP_EXPLAIN_FILTERED ||
+		    a->verdict == NFHP_EXPLAIN_NO_ROUTE)
+			return 0;
+		fputc('\n', f);
+		for (i = 0; i < 4; i++)
+			fprintf(f, "Step %d  Source IP %-15s  Destination IP "
+				"%-15s  (%u -> %u, %s)\n", i + 1,
+				ip(st[i].src, b1), ip(st[i].dst, b2),
+				st[i].sport, st[i].dport, who[i]);
+		return 0;
+	}
+	steps = json_array();
+	for (i = 0; i < 4; i++)
+		json_array_append_new(steps, json_tuple(&st[i]));
+	j = json_pack("{s:s, s:s, s:s, s:o}",
+		      "verdict", name_of(verdict_names, __NFHP_EXPLAIN_MAX,
+					 a->verdict),
+		      "snat", name_of(xsnat_names, __NFHP_EXPLAIN_SNAT_MAX,
+				      a->snat),
+		      "oif", a->oif, "steps", steps);
+	if (!j)
+		return -1;
+	if (a->gateway)
+		json_object_set_new(j, "gateway", json_string(ip(a->gateway,
+								  b1)));
+	if (a->route_err)
+		json_object_set_new(j, "route_error",
+				    json_string(strerror((int)a->route_err)));
+	if (a->has_conn) {
+		c = json_pack("{s:o, s:o}", "orig", json_tuple(&a->conn.orig),
+			      "reply", json_tuple(&a->conn.reply));
+		if (a->conn.has & HP_C_DNAT_ID)
+			json_object_set_new(c, "dnat_id",
+					    json_integer(a->conn.dnat_id));
+		if (a->conn.has & HP_C_SNAT_ID)
+			json_object_set_new(c, "snat_id",
+					    json_integer(a->conn.snat_id));
+		json_object_set_new(c, "reflected",
+				    json_boolean(a->conn.flags &
+						 NFHP_CONN_F_REFLECTED));
+		json_object_set_new(j, "conn", c);
+	}
+	ret = json_dumpf(j, f, JSON_COMPACT);
+	fputc('\n', f);
+	json_decref(j);
+	return ret;
+}

@@ -122,6 +122,11 @@ static const struct good goods[] = {
 	{ "conn list", HP_OP_CONN_LIST },
 	{ "conn list proto udp addr 1.2.3.4 port 53", HP_OP_CONN_LIST },
 	{ "conn flush", HP_OP_CONN_FLUSH },
+	{ "explain src 192.168.1.10 dst 1.1.1.1:80 proto tcp", HP_OP_EXPLAIN },
+	{ "explain iif LAN src 192.168.1.10:40000 dst 1.1.1.1:80 proto udp",
+	  HP_OP_EXPLAIN },
+	{ "explain proto tcp dst 1.1.1.1:80 src 2.2.2.2 iif WAN",
+	  HP_OP_EXPLAIN },
 	{ "stats", HP_OP_STATS },
 	{ "timeout show", HP_OP_TIMEOUT_SHOW },
 	{ "timeout set tcp_established 600 udp 30", HP_OP_TIMEOUT_SET },
@@ -283,6 +288,17 @@ static void test_fields(void)
 	   !req.cfg.set[NFHP_CFG_A_TCP_ESTABLISHED] &&
 	   !req.cfg.set[NFHP_CFG_A_UDP] && req.cfg_groups == HP_CFG_CONFIG,
 	   "config set: both limits, no timeout");
+
+	parse("explain iif LAN src 192.168.1.10:40001 dst 1.1.1.1:80 proto tcp",
+	      &req, &err);
+	ok(!strcmp(req.xq.iif, "LAN") && req.xq.src == A("192.168.1.10") &&
+	   req.xq.sport == 40001 && req.xq.dst == A("1.1.1.1") &&
+	   req.xq.dport == 80 && req.xq.proto == IPPROTO_TCP,
+	   "explain: iif, src with port, dst, proto");
+	parse("explain src 2.2.2.2 dst 1.1.1.1:53 proto udp", &req, &err);
+	ok(!req.xq.iif[0] && req.xq.sport == 0 && req.xq.dport == 53 &&
+	   req.xq.proto == IPPROTO_UDP,
+	   "explain: no iif (the router's own), no source port");
 
 	parse("config set filtering endpoint-independent", &req, &err);
 	ok(req.cfg.set[NFHP_CFG_A_FILTERING] &&
@@ -464,6 +480,28 @@ static const struct bad bads[] = {
 	{ "config set", "missing `conn_max', `rules_max' or `filtering' "
 	  "after `set'" },
 	{ "config set filtering", "missing value after `filtering'" },
+	{ "explain", "missing `src'" },
+	{ "explain src 1.2.3.4 dst 1.1.1.1:80", "missing `proto'" },
+	{ "explain src 1.2.3.4 proto tcp", "missing `dst'" },
+	{ "explain src 1.2.3.4 dst 1.1.1.1 proto tcp",
+	  "invalid ADDR:PORT `1.1.1.1'" },
+	{ "explain src 1.2.3.4 dst 1.1.1.1:0 proto tcp",
+	  "invalid ADDR:PORT `1.1.1.1:0'" },
+	{ "explain src 1.2.3.4 dst 1.1.1.1:65536 proto tcp",
+	  "invalid ADDR:PORT `1.1.1.1:65536'" },
+	{ "explain src 1.2.3.4:x dst 1.1.1.1:80 proto tcp",
+	  "invalid address `1.2.3.4:x'" },
+	{ "explain src 1.2.3 dst 1.1.1.1:80 proto tcp",
+	  "invalid address `1.2.3'" },
+	{ "explain src 1.2.3.4 dst 1.1.1.1:80 proto icmp",
+	  "invalid protocol `icmp'" },
+	{ "explain src 1.2.3.4 src 1.2.3.5 dst 1.1.1.1:80 proto tcp",
+	  "duplicate keyword `src'" },
+	{ "explain iif 0123456789abcdef src 1.2.3.4 dst 1.1.1.1:80 proto tcp",
+	  "invalid interface `0123456789abcdef'" },
+	{ "explain src 1.2.3.4 dst 1.1.1.1:80 proto tcp port 1",
+	  "unknown keyword `port'" },
+	{ "explain src 1.2.3.4 dst 1.1.1.1:80 proto", "missing value after `proto'" },
 	{ "config set filtering 1", "invalid behaviour `1'" },
 	{ "config set filtering endpoint", "invalid behaviour `endpoint'" },
 	{ "config set filtering endpoint-independent filtering "
@@ -1310,6 +1348,58 @@ static char *print_config(const struct hp_config *cfg, bool json,
  * config show prints the limits; timeout show, while the deprecated alias
  * lasts, prints what it always printed: every setting, in attribute order.
  */
+/* explain of seed 004's LAN client: the write-up's four steps, reflected. */
+static void test_print_explain(void)
+{
+	struct hp_xq q = { .iif = "LAN", .proto = IPPROTO_TCP,
+			   .src = A("192.168.1.10"), .dst = A("1.1.1.1"),
+			   .dport = 80 };
+	struct hp_xa a = { .verdict = NFHP_EXPLAIN_FORWARD,
+			   .snat = NFHP_EXPLAIN_SNAT_REFLECT, .oif = "LAN",
+			   .rtype = 1, .has_conn = true };
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+	json_t *j;
+
+	a.conn.has = HP_C_DNAT_ID;
+	a.conn.dnat_id = 1;
+	a.conn.proto = IPPROTO_TCP;
+	a.conn.orig = (struct hp_tuple){ A("192.168.1.10"), A("1.1.1.1"),
+					 40000, 80 };
+	a.conn.reply = (struct hp_tuple){ A("192.168.1.2"), A("192.168.1.1"),
+					  80, 40000 };
+	a.conn.flags = NFHP_CONN_F_REFLECTED;
+	f = open_memstream(&out, &len);
+	hp_print_explain(f, false, &q, &a);
+	fclose(f);
+	diag(ok(out &&
+		strstr(out, "Step 1  Source IP 192.168.1.10     Destination IP 1.1.1.1  ") &&
+		strstr(out, "Step 2  Source IP 192.168.1.1      Destination IP 192.168.1.2  ") &&
+		strstr(out, "Step 3  Source IP 192.168.1.2      Destination IP 192.168.1.1  ") &&
+		strstr(out, "Step 4  Source IP 1.1.1.1          Destination IP 192.168.1.10 ") &&
+		strstr(out, "dnat rule 1: to 192.168.1.2:80") &&
+		strstr(out, "reflection, from 192.168.1.1") &&
+		strstr(out, "ct status dnat snat"),
+		"explain: seed 004's step table, reflected"), out);
+	free(out);
+	out = NULL;
+	f = open_memstream(&out, &len);
+	hp_print_explain(f, true, &q, &a);
+	fclose(f);
+	j = out ? json_loads(out, 0, NULL) : NULL;
+	diag(ok(j && !strcmp(json_string_value(json_object_get(j, "verdict")),
+			     "forward") &&
+		!strcmp(json_string_value(json_object_get(j, "snat")),
+			"reflect") &&
+		json_array_size(json_object_get(j, "steps")) == 4 &&
+		json_integer_value(json_object_get(json_object_get(j, "conn"),
+						   "dnat_id")) == 1,
+		"explain -j: verdict, snat, four steps, the connection"), out);
+	json_decref(j);
+	free(out);
+}
+
 static void test_print_config(void)
 {
 	struct hp_config cfg = { 0 };
@@ -1580,6 +1670,7 @@ static void test_print(void)
 	free(s);
 
 	test_print_config();
+	test_print_explain();
 }
 
 /* --- help against the man page --- */

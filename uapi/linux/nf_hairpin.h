@@ -125,6 +125,31 @@
  *    half-open one near its hash bucket (NFHP_STATS_A_EVICTED), never a
  *    replied or established one.
  *
+ * NFHP_CMD_EXPLAIN: what the first packet of a connection would meet, as
+ *    the packet path decides it (the same code, the namespace's routing
+ *    table and addresses), with nothing created or changed.
+ *
+ *    Request: NFHP_A_EXPLAIN: NLA_NESTED
+ *        NFHP_EXPLAIN_A_IIF: NLA_NUL_STRING, optional: the interface the
+ *                         packet arrives on; absent: sent by the router
+ *        NFHP_EXPLAIN_A_PROTO: u8: IPPROTO_TCP or IPPROTO_UDP
+ *        NFHP_EXPLAIN_A_SRC, NFHP_EXPLAIN_A_DST: __be32
+ *        NFHP_EXPLAIN_A_SPORT: __be16, optional (default 40000)
+ *        NFHP_EXPLAIN_A_DPORT: __be16 1..65535
+ *    Answer: NFHP_A_EXPLAIN with
+ *        NFHP_EXPLAIN_A_VERDICT: u32: enum nfhp_explain_verdict
+ *        NFHP_EXPLAIN_A_SNAT: u32: enum nfhp_explain_snat: which source
+ *                         the packet leaves with, and why
+ *        NFHP_EXPLAIN_A_OIF: NLA_NUL_STRING: the route's interface (to the
+ *                         server, or the destination if not forwarded)
+ *        NFHP_EXPLAIN_A_GATEWAY: __be32, optional: its next hop
+ *        NFHP_EXPLAIN_A_RTYPE: u8: the route's type (RTN_*)
+ *        NFHP_EXPLAIN_A_ROUTE_ERR: u32, optional: the route lookup's error
+ *                         (positive errno; VERDICT NO_ROUTE)
+ *    and, when the packet would be translated, NFHP_A_CONN as in CONN_GET:
+ *    the connection it would make (STATE none, TIMEOUT 0).  Its source
+ *    port is the one it would get if no other connection held it then.
+ *
  * Multicast group NFHP_MCGRP_EVENTS: NFHP_CMD_CONN_NEW and
  *    NFHP_CMD_CONN_DESTROY, each with NFHP_A_CONN as in CONN_GET.
  */
@@ -152,6 +177,7 @@ enum nfhp_cmd {
 	NFHP_CMD_CONFIG_SET,
 	NFHP_CMD_CONN_NEW,
 	NFHP_CMD_CONN_DESTROY,
+	NFHP_CMD_EXPLAIN,
 	__NFHP_CMD_MAX
 };
 #define NFHP_CMD_MAX (__NFHP_CMD_MAX - 1)
@@ -165,6 +191,7 @@ enum nfhp_attr {
 	NFHP_A_CONN,
 	NFHP_A_STATS,
 	NFHP_A_CONFIG,
+	NFHP_A_EXPLAIN,
 	__NFHP_A_MAX
 };
 #define NFHP_A_MAX (__NFHP_A_MAX - 1)
@@ -410,5 +437,52 @@ enum nfhp_filtering {
 	__NFHP_FILTERING_MAX
 };
 #define NFHP_FILTERING_MAX (__NFHP_FILTERING_MAX - 1)
+
+/* NFHP_CMD_EXPLAIN's nest. */
+enum nfhp_explain_attr {
+	NFHP_EXPLAIN_A_UNSPEC,
+	NFHP_EXPLAIN_A_IIF,
+	NFHP_EXPLAIN_A_PROTO,
+	NFHP_EXPLAIN_A_SRC,
+	NFHP_EXPLAIN_A_SPORT,
+	NFHP_EXPLAIN_A_DST,
+	NFHP_EXPLAIN_A_DPORT,
+	NFHP_EXPLAIN_A_VERDICT,
+	NFHP_EXPLAIN_A_SNAT,
+	NFHP_EXPLAIN_A_OIF,
+	NFHP_EXPLAIN_A_GATEWAY,
+	NFHP_EXPLAIN_A_RTYPE,
+	NFHP_EXPLAIN_A_ROUTE_ERR,
+	__NFHP_EXPLAIN_A_MAX
+};
+#define NFHP_EXPLAIN_A_MAX (__NFHP_EXPLAIN_A_MAX - 1)
+
+enum nfhp_explain_verdict {
+	NFHP_EXPLAIN_NONE,		/* no rule, no mapping: untranslated */
+	NFHP_EXPLAIN_FORWARD,		/* a port forward (DNAT rule) */
+	NFHP_EXPLAIN_MASQUERADE,	/* no forward; an SNAT rule on the way out */
+	NFHP_EXPLAIN_MAPPING,		/* to a mapping, from inside: hairpinned */
+	NFHP_EXPLAIN_MAPPING_IN,	/* to a mapping, from outside: let in */
+	NFHP_EXPLAIN_FILTERED,		/* to a mapping, from outside: kept out */
+	NFHP_EXPLAIN_NO_ROUTE,		/* no route: NFHP_EXPLAIN_A_ROUTE_ERR */
+	__NFHP_EXPLAIN_MAX
+};
+
+enum nfhp_explain_snat {
+	NFHP_EXPLAIN_SNAT_NONE,		/* no SNAT rule matches */
+	NFHP_EXPLAIN_SNAT_RULE,		/* an SNAT rule: NFHP_CONN_A_SNAT_ID */
+	/* reflection: the client is on-link on the server's interface, and
+	 * the server would answer it directly
+	 */
+	NFHP_EXPLAIN_SNAT_REFLECT,
+	NFHP_EXPLAIN_SNAT_REFLECT_EXTERNAL,	/* ... to the public address */
+	/* no SNAT needed: the client is reached another way than the server's
+	 * interface on-link, so the answers come back through the router
+	 */
+	NFHP_EXPLAIN_SNAT_NOT_ONLINK,
+	NFHP_EXPLAIN_SNAT_NOREFLECT,	/* the DNAT rule says noreflect */
+	NFHP_EXPLAIN_SNAT_MAPPING,	/* hairpin: the sender's own mapping */
+	__NFHP_EXPLAIN_SNAT_MAX
+};
 
 #endif /* _UAPI_LINUX_NF_HAIRPIN_H */
