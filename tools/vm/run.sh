@@ -4,13 +4,15 @@
 # Run one command as root inside a throwaway QEMU guest that boots a real
 # kernel on the host's root file system (shared read-only over virtio-9p).
 #
-#   tools/vm/run.sh [-k stock|debug|PATH] [-l KLOG] [-t SECONDS] -- CMD...
+#   tools/vm/run.sh [-k stock|debug|PATH] [-l KLOG] [-m MIB] [-t SECONDS] -- CMD...
 #
 #   -k  stock: Debian's linux-image-amd64 (the default); debug: the kernel
 #       tools/vm/build-kernel.sh builds (KASAN, lockdep, kmemleak, ...);
 #       or a kernel build directory.
 #   -l  where to save the guest's kernel log (default: a file in $TMPDIR,
 #       printed at the end).
+#   -m  the guest's RAM in MiB (default 1536 stock, 2048 debug; `make
+#       bench' fills tables of a million connections).
 #   -t  outer timeout in seconds (default 900).
 #
 # NFHP_ACCEL sets QEMU's -accel (default tcg: one host thread per vCPU,
@@ -31,12 +33,14 @@ cache=${NFHP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nf_hairpin}
 kernel=stock
 klog=
 timeout=900
+memory=
 
 usage() { sed -n '/^#  /,/^$/p' "$0" >&2; exit 2; }
-while getopts "k:l:t:h" opt; do
+while getopts "k:l:m:t:h" opt; do
 	case "$opt" in
 	k) kernel=$OPTARG ;;
 	l) klog=$OPTARG ;;
+	m) memory=$OPTARG ;;
 	t) timeout=$OPTARG ;;
 	*) usage ;;
 	esac
@@ -72,6 +76,8 @@ debug)
 	mem=2048
 	;;
 esac
+
+[ -n "$memory" ] && mem=$memory
 
 # Build (once per kernel) an initramfs of busybox plus the modules, in
 # dependency order as modules.dep gives it.
