@@ -35,7 +35,7 @@ MANDIR ?= $(PREFIX)/share/man
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) NFHP_VERSION=$(VERSION)
 
 .PHONY: all module module-debug cli install install-module install-cli \
-	dkms-install deps check demo style sparse clean help
+	dkms-install deps check demo bench style sparse clean help
 
 all: module cli
 
@@ -72,6 +72,11 @@ check:
 demo:
 	@scripts/demo.sh
 
+# nf_hairpin beside nf_nat and plain routing in one VM boot (issue 12);
+# BENCH_FIGS="1 2" etc. to run part of it.
+bench:
+	@tools/bench/run.sh
+
 # checkpatch from Debian's linux-source, as the kernel tree would run it.
 style:
 	@scripts/check.sh style
@@ -88,6 +93,7 @@ help:
 	@echo "make               build nf_hairpin.ko (KDIR=$(KDIR)) and the hairpin command"
 	@echo "make check         install what is missing, then build, lint and test in QEMU"
 	@echo "make demo          MikroTik's hairpin NAT example, in a VM"
+	@echo "make bench         nf_hairpin vs nf_nat vs plain routing, pktgen, in a VM (ratios)"
 	@echo "make install       module to /lib/modules/KVER/updates, hairpin to $(BINDIR)"
 	@echo "make dkms-install  register with DKMS, build and install"
 	@echo "make deps          install build and test dependencies from Debian"
