@@ -9,7 +9,10 @@
 # rounds, note) and every run's rate to build/bench/raw.tsv.  The table is
 # printed at the end.
 #
-#   tools/bench/run.sh [--smoke]
+#   tools/bench/run.sh [--smoke|--profile]
+#
+# --profile: perf's top symbols instead of the figures, into
+# build/bench/perf.tsv.
 #
 # BENCH_* (see bench.sh) pass through to the guest, e.g. BENCH_FIGS="1 2"
 # to run part of it.  The VM runs under the lock NFHP_VM_LOCK (default
@@ -46,5 +49,11 @@ rc=${PIPESTATUS[0]}
 	printf 'key\tround\trate\tpackets\n'
 	sed -n 's/^RAW\t//p' "$out/bench.log"
 } > "$out/raw.tsv"
+if grep -q '^PERF' "$out/bench.log"; then
+	{
+		printf 'configuration\tpath\tsamples\n'
+		sed -n 's/^PERF\t//p' "$out/bench.log"
+	} > "$out/perf.tsv"
+fi
 echo "bench: $(date -u '+%Y-%m-%d %H:%M UTC'), figures in $out/figures.tsv, rates in $out/raw.tsv"
 exit "$rc"
