@@ -123,6 +123,12 @@ t_start=$SECONDS
 modprobe -q nf_nat || fail "modprobe nf_nat"
 modprobe -q nf_defrag_ipv4
 modprobe -q pktgen || fail "modprobe pktgen"
+# Global settings changed here are put back at exit: make check runs
+# other tests after this one in the same boot.
+for f in net/core/netdev_budget_usecs net/core/netdev_max_backlog \
+	net/netfilter/nf_conntrack_max net/netfilter/nf_conntrack_buckets; do
+	on_exit "echo $(cat /proc/sys/$f) > /proc/sys/$f"
+done
 echo 100000 > /proc/sys/net/core/netdev_budget_usecs
 echo 10000 > /proc/sys/net/core/netdev_max_backlog
 if ! module_loaded; then
