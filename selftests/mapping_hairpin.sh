@@ -16,13 +16,15 @@
 #   sender's own mapping as the source (REQ-9a: "External source IP
 #   address and port"), both ways.
 # - Both hosts from the same source port (UDP 9000, TCP 9100) to the three
-#   Internet addresses, interleaved: each host keeps one external port
+#   Internet addresses (UDP interleaved; TCP with every connection held
+#   open, srv's three, then lan's): each host keeps one external port
 #   for every destination (srv, first, its own port; lan another, of the
 #   same parity for UDP) and the two differ.
 # ICMP (a port unreachable leaves the mapping, echo identifiers mapped per
 # endpoint) is mapping_edges.sh's.
 . "$(dirname "$0")/lib.sh"
 require_datapath
+require python3 socat
 
 PUB=82.120.11.22
 topo_br_lan ""
@@ -68,17 +70,23 @@ hairpin tcp srv 192.168.1.200 7304 lan 192.168.1.10 7204
 log "map_hairpin $(hstat r map_hairpin)"
 check "counted in map_hairpin" test "$(hstat r map_hairpin)" -ge 4
 
-# samport P PORT: srv and lan, both from PORT, to the three addresses,
+# sameport_udp PORT: srv and lan, both from PORT, to the three addresses,
 # interleaved; one external endpoint per host, not the other's.
-sameport() {
-	local p=$1 port=$2 sport=5000 d s=() l=() i
-	[ "$p" = tcp ] && sport=6000
-	s+=("$(ext srv "$p" 203.0.113.7 $sport 192.168.1.200:$port)")
-	l+=("$(ext lan "$p" 203.0.113.7 $sport 192.168.1.10:$port)")
+sameport_udp() {
+	local port=$1 d s=() l=() i
+	s+=("$(ext srv udp 203.0.113.7 5000 192.168.1.200:$port)")
+	l+=("$(ext lan udp 203.0.113.7 5000 192.168.1.10:$port)")
 	for d in 8 9; do
-		s+=("$(ext srv "$p" 203.0.113.$d $sport 192.168.1.200:$port)")
-		l+=("$(ext lan "$p" 203.0.113.$d $sport 192.168.1.10:$port)")
+		s+=("$(ext srv udp 203.0.113.$d 5000 192.168.1.200:$port)")
+		l+=("$(ext lan udp 203.0.113.$d 5000 192.168.1.10:$port)")
 	done
+	sameport_check udp "$port"
+}
+
+# sameport_check P PORT: the verdict on ${s[@]} (srv's external endpoint
+# towards 203.0.113.7, .8, .9) and ${l[@]} (lan's).
+sameport_check() {
+	local p=$1 port=$2 i
 	log "$p: srv from $port: ${s[*]}; lan from $port: ${l[*]}"
 	check_eq "$p: srv keeps its port to the first destination" \
 		"$PUB:$port" "${s[0]}"
@@ -95,7 +103,50 @@ sameport() {
 			$(( ${l[0]##*:} % 2 ))
 	fi
 }
-sameport udp 9000
-sameport tcp 9100
+
+# TCP: a mapping lives while a connection through it does, so both hosts
+# hold theirs open: srv its three connections from PORT, then lan its
+# three from PORT, to a server that first says whom it sees.
+#   hold PORT GOFILE ADDR...: connect from PORT to each ADDR:6001 in turn
+#   (SO_REUSEADDR), print the server's first line (or `fail'), hold them
+#   all until GOFILE exists.
+hold='
+import os, socket, sys, time
+port, go, socks = int(sys.argv[1]), sys.argv[2], []
+for a in sys.argv[3:]:
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("", port))
+    s.settimeout(3)
+    try:
+        s.connect((a, 6001))
+        print(s.makefile().readline().strip() or "fail", flush=True)
+    except OSError:
+        print("fail", flush=True)
+    socks.append(s)
+while not os.path.exists(go):
+    time.sleep(0.05)
+'
+sameport_tcp() {
+	local port=$1 pids=() ns
+	n inet socat TCP-LISTEN:6001,fork,reuseaddr \
+		SYSTEM:'echo $SOCAT_PEERADDR:$SOCAT_PEERPORT; cat' &
+	slowwait 10 n inet sh -c 'ss -Hltn | grep -q ":6001 "' ||
+		fail "socat server in inet"
+	for ns in srv lan; do
+		n $ns python3 -c "$hold" "$port" "$tmp/go" 203.0.113.7 \
+			203.0.113.8 203.0.113.9 > "$tmp/hold.$ns" &
+		pids+=($!)
+		slowwait 30 sh -c "[ \$(wc -l < $tmp/hold.$ns) -ge 3 ]" ||
+			fail "$ns: three tcp connections from $port"
+	done
+	touch "$tmp/go"
+	wait "${pids[@]}"
+	mapfile -t s < "$tmp/hold.srv"
+	mapfile -t l < "$tmp/hold.lan"
+	sameport_check tcp "$port"
+}
+sameport_udp 9000
+sameport_tcp 9100
 hp r conn list | sed 's/^/#   /'
 exit $ksft_pass

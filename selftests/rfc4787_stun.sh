@@ -107,7 +107,7 @@ alg() {
 # reflexive NS PORT: the first mapped address the server reported.
 reflexive() {
 	grep -m1 -o 'UDP reflexive addr: *[0-9.:]*' "$tmp/$1.$2" |
-		sed 's/.*: *//; s/ //g'
+		sed 's/.*addr: *//'
 }
 
 # frags NS: the fragments NS's stack made (Ip FragCreates).
@@ -171,6 +171,7 @@ phase1() {
 phase1 $k &
 phase1 $h
 wait $!
+log "phase 1 done after ${SECONDS} s"
 
 ra_h=$(reflexive srv$h 40000) ra_k=$(reflexive srv$k 40000)
 rb_h=$(reflexive lan$h 40000) rb_k=$(reflexive lan$k 40000)
@@ -232,16 +233,20 @@ check "nf_hairpin: udp timeouts 4 s" hp r$h timeout set udp 4 udp_unreplied 4
 check "kernel NAT: udp timeouts 4 s" n r$k sysctl -qw \
 	net.netfilter.nf_conntrack_udp_timeout=4 \
 	net.netfilter.nf_conntrack_udp_timeout_stream=4
+pids=()
 for t in $k $h; do
 	disc srv$t 40700 -t -T 1 &
+	pids+=($!)
 	disc srv$t 40800 -t -T 10 &
+	pids+=($!)
 done
-wait
+wait "${pids[@]}"
 judge "REQ-5 lifetime 4 s: after 1 s" alive \
 	"$(lifetime srv$h 40700)" "$(lifetime srv$k 40700)"
 judge "REQ-5 lifetime 4 s: after 10 s" gone \
 	"$(lifetime srv$h 40800)" "$(lifetime srv$k 40800)"
 
+log "lifetime done after ${SECONDS} s"
 log "nf_hairpin: map_hairpin $(hstat r$h map_hairpin), map_in $(hstat r$h map_in)"
 log "$(printf 'info: %-46s  %-32s  %s' "requirement (turnutils_natdiscovery)" \
 	nf_hairpin "kernel NAT (fw4)")"
