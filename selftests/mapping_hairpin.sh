@@ -106,7 +106,8 @@ sameport_check() {
 
 # TCP: a mapping lives while a connection through it does, so both hosts
 # hold theirs open: srv its three connections from PORT, then lan its
-# three from PORT, to a server that first says whom it sees.
+# three from PORT, to a server that first says whom it sees (socat: its
+# address syntax takes a colon for an option, hence `ADDR PORT').
 #   hold PORT GOFILE ADDR...: connect from PORT to each ADDR:6001 in turn
 #   (SO_REUSEADDR), print the server's first line (or `fail'), hold them
 #   all until GOFILE exists.
@@ -120,7 +121,8 @@ for a in sys.argv[3:]:
     s.settimeout(3)
     try:
         s.connect((a, 6001))
-        print(s.makefile().readline().strip() or "fail", flush=True)
+        l = s.makefile().readline().split()
+        print(":".join(l) if len(l) == 2 else "fail", flush=True)
     except OSError:
         print("fail", flush=True)
     socks.append(s)
@@ -130,7 +132,7 @@ while not os.path.exists(go):
 sameport_tcp() {
 	local port=$1 pids=() ns
 	n inet socat TCP-LISTEN:6001,fork,reuseaddr \
-		SYSTEM:'echo $SOCAT_PEERADDR:$SOCAT_PEERPORT; cat' &
+		SYSTEM:'echo $SOCAT_PEERADDR $SOCAT_PEERPORT; cat' &
 	slowwait 10 n inet sh -c 'ss -Hltn | grep -q ":6001 "' ||
 		fail "socat server in inet"
 	for ns in srv lan; do
