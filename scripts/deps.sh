@@ -18,6 +18,8 @@ pkgs=(
 	# what the selftests use inside the VM
 	iproute2 iputils-ping nftables iptables socat python3 util-linux
 	procps tcpdump rsync jq conntrack
+	# the RFC 5780 client and STUN server of rfc4787_stun.sh
+	coturn
 )
 
 missing=()
