@@ -245,6 +245,22 @@ static __be16 random_port(u8 proto, __be16 like, bool wide)
 }
 
 /*
+ * Whether connection @w, in new connection @c's way, may be killed for it:
+ * a closing one (TIME_WAIT, CLOSE), but not the mapping of another host,
+ * which keeps its port as conntrack's TIME_WAIT entry keeps nf_nat's.
+ */
+static bool gives_way(const struct nfhp_conn *c, const struct nfhp_conn *w)
+{
+	const struct nfhp_tuple *co = &c->th[NFHP_DIR_ORIG].t;
+	const struct nfhp_tuple *wo = &w->th[NFHP_DIR_ORIG].t;
+
+	if (!nfhp_state_closing(w))
+		return false;
+	return !nfhp_conn_is_map(w) ||
+	       (wo->src == co->src && wo->sport == co->sport);
+}
+
+/*
  * Insert new connection @c, choosing another SNAT port if the client's is
  * taken, in our table or, where conntrack tracks @skb, in conntrack's (the
  * router's own sockets, tunnels and pings, nf_nat's connections: their
@@ -282,7 +298,7 @@ static struct nfhp_conn *conn_add(struct nfhp_net *hn, struct nfhp_conn *c,
 			return w;
 		}
 		/* A closing connection in the way gives way, once. */
-		if (!evicted && w && nfhp_state_closing(w)) {
+		if (!evicted && w && gives_way(c, w)) {
 			nfhp_conn_kill(hn, w, true);
 			evicted = true;
 			continue;
@@ -315,11 +331,20 @@ static struct nfhp_conn *conn_add(struct nfhp_net *hn, struct nfhp_conn *c,
 	return NULL;
 }
 
+/* What a full table may evict: never replied or established, or expired
+ * and not collected yet (conn.c's GC runs a quarter of a timeout late).
+ */
+static bool evictable(const struct nfhp_conn *c)
+{
+	return nfhp_state_unconfirmed(c) ||
+	       (s32)(READ_ONCE(c->timeout) - (u32)jiffies) <= 0;
+}
+
 /*
  * A new connection for packet @p.  In a full table it takes the place of
  * the oldest connection near its bucket that never got a reply or never
- * got established (conn.c, nfhp_conn_evict()); only if there is none is
- * the packet dropped.
+ * got established, or has expired (conn.c, nfhp_conn_evict()); only if
+ * there is none is the packet dropped.
  */
 static struct nfhp_conn *conn_new(struct nfhp_net *hn,
 				  const struct nfhp_pkt *p, bool map)
@@ -327,7 +352,7 @@ static struct nfhp_conn *conn_new(struct nfhp_net *hn,
 	struct nfhp_conn *c = nfhp_conn_alloc(hn, map);
 
 	if (IS_ERR(c) && PTR_ERR(c) == -ENOSPC &&
-	    nfhp_conn_evict(hn, p->proto, &p->t, nfhp_state_unconfirmed))
+	    nfhp_conn_evict(hn, p->proto, &p->t, evictable))
 		c = nfhp_conn_alloc(hn, map);
 	if (IS_ERR(c)) {
 		nfhp_stat_inc(hn, PTR_ERR(c) == -ENOSPC ?

@@ -151,4 +151,18 @@ sameport_tcp() {
 sameport_udp 9000
 sameport_tcp 9100
 hp r conn list | sed 's/^/#   /'
+
+# A closing connection keeps its host's mapping port from another host
+# (as conntrack's TIME_WAIT entry keeps nf_nat's port; no conntrack here):
+# srv's connection from 9200 closes into TIME_WAIT, lan then connects
+# from 9200 to the same server and gets another port.  (The module before
+# this check killed srv's TIME_WAIT connection and gave lan 9200, srv's
+# mapping.)
+check_eq "tcp: srv's mapping of 9200" "$PUB:9200" \
+	"$(ext srv tcp 203.0.113.7 6000 192.168.1.200:9200)"
+tw9200() { hp r conn list proto tcp port 9200 | grep -q time_wait; }
+slowwait 5 tw9200 || fail "srv's connection from 9200 is not in time_wait"
+lanp=$(ext lan tcp 203.0.113.7 6000 192.168.1.10:9200)
+check "tcp: lan from 9200 to the same server gets another port ($lanp)" \
+	test -n "$lanp" -a "$lanp" != "$PUB:9200"
 exit $ksft_pass
