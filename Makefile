@@ -35,7 +35,7 @@ MANDIR ?= $(PREFIX)/share/man
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) NFHP_VERSION=$(VERSION)
 
 .PHONY: all module module-debug cli install install-module install-cli \
-	dkms-install deps check demo bench style sparse clean help
+	dkms-install deps check demo bench deb style sparse clean help
 
 all: module cli
 
@@ -77,6 +77,10 @@ demo:
 bench:
 	@tools/bench/run.sh
 
+# Debian packages (dh, dh-dkms) into build/deb/.
+deb:
+	@scripts/deb.sh
+
 # checkpatch from Debian's linux-source, as the kernel tree would run it.
 style:
 	@scripts/check.sh style
@@ -94,6 +98,7 @@ help:
 	@echo "make check         install what is missing, then build, lint and test in QEMU"
 	@echo "make demo          MikroTik's hairpin NAT example, in a VM"
 	@echo "make bench         nf_hairpin vs nf_nat vs plain routing, pktgen, in a VM (ratios)"
+	@echo "make deb           Debian packages nf-hairpin-dkms and nf-hairpin in build/deb/"
 	@echo "make install       module to /lib/modules/KVER/updates, hairpin to $(BINDIR)"
 	@echo "make dkms-install  register with DKMS, build and install"
 	@echo "make deps          install build and test dependencies from Debian"

@@ -831,23 +831,61 @@ static int msg_end(struct sk_buff *skb, void *hdr, int err)
 }
 
 /* One message per rule, in id order, from the first id above cb->args[0]. */
+/*
+ * The rules of kind @k from the one after id cb->args[0] on, under RCU;
+ * whether they all fit.  A set published since the dump began makes the
+ * next message NLM_F_DUMP_INTR (genl_dump_check_consistent()).
+ */
+static bool rule_dump_kind(struct sk_buff *skb, struct netlink_callback *cb,
+			   const struct nfhp_rules *rs,
+			   const struct rule_kind *k)
+{
+	const struct nfhp_rule *r;
+	void *hdr;
+
+	while ((r = nfhp_rules_next(rs, k->kind, cb->args[0]))) {
+		hdr = dump_put(skb, cb, k->dump_cmd);
+		if (!hdr || msg_end(skb, hdr, rule_fill(skb, k, r)))
+			return false;
+		cb->args[0] = r->id;
+	}
+	return true;
+}
+
 static int rule_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	const struct rule_kind *k = rule_kind(genl_dumpit_info(cb)->op.cmd);
 	struct nfhp_net *hn = nfhp_pernet(sock_net(skb->sk));
 	const struct nfhp_rules *rs;
-	const struct nfhp_rule *r;
-	void *hdr;
 
 	rcu_read_lock();
 	rs = nfhp_rules_rcu(hn);
 	cb->seq = nfhp_rules_gen(rs);
-	while ((r = nfhp_rules_next(rs, k->kind, cb->args[0]))) {
-		hdr = dump_put(skb, cb, k->dump_cmd);
-		if (!hdr || msg_end(skb, hdr, rule_fill(skb, k, r)))
-			break;
-		cb->args[0] = r->id;
+	rule_dump_kind(skb, cb, rs, k);
+	rcu_read_unlock();
+	return skb->len;
+}
+
+/*
+ * NFHP_CMD_RULES_GET: the whole set in one dump, port forwards then SNAT
+ * rules (cb->args[1]: which), so that `hairpin save' is one set, never
+ * half of one and half of the next.
+ */
+static int rules_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct nfhp_net *hn = nfhp_pernet(sock_net(skb->sk));
+	const struct nfhp_rules *rs;
+
+	rcu_read_lock();
+	rs = nfhp_rules_rcu(hn);
+	cb->seq = nfhp_rules_gen(rs);
+	if (!cb->args[1] &&
+	    rule_dump_kind(skb, cb, rs, &rule_kinds[NFHP_RULE_DNAT])) {
+		cb->args[1] = 1;
+		cb->args[0] = 0;
 	}
+	if (cb->args[1])
+		rule_dump_kind(skb, cb, rs, &rule_kinds[NFHP_RULE_SNAT]);
 	rcu_read_unlock();
 	return skb->len;
 }
@@ -1360,6 +1398,7 @@ static const struct genl_ops nfhp_genl_ops[] = {
 	NFHP_DO(NFHP_CMD_CONFIG_GET, config_get_doit, NULL),
 	NFHP_DO(NFHP_CMD_CONFIG_SET, config_set_doit, config_req_policy),
 	NFHP_DO(NFHP_CMD_EXPLAIN, explain_doit, explain_req_policy),
+	NFHP_DUMP(NFHP_CMD_RULES_GET, rules_dumpit),
 };
 
 /*

@@ -192,6 +192,33 @@ dkms_check() {
 	return "$rc"
 }
 
+# make deb: the two packages, with what a Debian router needs in them: the
+# command, its manual page, the unit and the rules file; the module's
+# source with its dkms.conf, and DKMS's postinst that builds it.
+deb_check() {
+	local d=$root/build/deb ver f rc=0 ctl cli mod
+	ver=$(cat VERSION)
+	scripts/deb.sh || return 1
+	cli=$(dpkg-deb -c "$d/nf-hairpin_${ver}_amd64.deb") || return 1
+	mod=$(dpkg-deb -c "$d/nf-hairpin-dkms_${ver}_all.deb") || return 1
+	for f in ./usr/sbin/hairpin ./usr/share/man/man8/hairpin.8.gz \
+		 ./lib/systemd/system/nf_hairpin.service ./etc/nf_hairpin/rules; do
+		grep -q " $f$" <<< "$cli" || { echo "nf-hairpin lacks $f"; rc=1; }
+	done
+	for f in dkms.conf Makefile Kbuild module/hooks.c uapi/linux/nf_hairpin.h; do
+		grep -q " ./usr/src/nf_hairpin-$ver/$f$" <<< "$mod" ||
+			{ echo "nf-hairpin-dkms lacks $f"; rc=1; }
+	done
+	ctl=$(mktemp -d)
+	dpkg-deb -e "$d/nf-hairpin-dkms_${ver}_all.deb" "$ctl"
+	grep -q dkms "$ctl/postinst" || { echo "no DKMS postinst"; rc=1; }
+	dpkg-deb -e "$d/nf-hairpin_${ver}_amd64.deb" "$ctl/cli"
+	grep -qx /etc/nf_hairpin/rules "$ctl/cli/conffiles" ||
+		{ echo "rules not a conffile"; rc=1; }
+	rm -rf "$ctl"
+	return "$rc"
+}
+
 # make install into a DESTDIR: module under updates/ with depmod's index,
 # the CLI and its man page under /usr/local.
 install_check() {
@@ -398,6 +425,7 @@ stage cli-tests
 
 run dkms dkms_check
 run install install_check
+run deb deb_check
 stage install
 
 wait "${vm_pids[@]}"

@@ -10,6 +10,8 @@ pkgs=(
 	build-essential linux-headers-amd64 linux-image-amd64 kmod dkms
 	# checkpatch.pl, the kselftest headers and the debug kernel's source
 	linux-source-6.1 bc bison flex libelf-dev libssl-dev cpio xz-utils
+	# make deb
+	debhelper dh-dkms dpkg-dev
 	perl codespell sparse python3-yaml
 	# the VM runner
 	qemu-system-x86 busybox-static

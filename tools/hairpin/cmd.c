@@ -68,6 +68,16 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* RULES_GET: each message says its kind by its command. */
+static int rules_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+	struct rule_dump *d = data;
+
+	d->kind = g->cmd == NFHP_CMD_SNAT_GET ? HP_SNAT : HP_DNAT;
+	return rule_cb(nlh, data);
+}
+
 static void rule_reset(void *data)
 {
 	struct rule_dump *d = data;
@@ -237,21 +247,31 @@ static int run_config_set(const struct hp_req *req)
 
 static int run_save(const struct hp_req *req)
 {
-	struct hp_ruleset rs = { 0 };
+	struct rule_dump d = { HP_DNAT, { 0 }, 0 };
+	struct hp_nl_req nr = {
+		.cmd = NFHP_CMD_RULES_GET,
+		.flags = NLM_F_DUMP,
+		.cb = rules_cb,
+		.data = &d,
+		.reset = rule_reset,
+	};
 	char line[512];
 	size_t i;
 	int ret = HP_EXIT_FAIL;
 
 	(void)req;
-	if (dump_rules(HP_DNAT, &rs) < 0 || dump_rules(HP_SNAT, &rs) < 0)
+	/* One dump of the whole set, again if it changed meanwhile: a saved
+	 * file is one rule set, never half of two.
+	 */
+	if (hp_nl_talk(&nr) < 0)
 		goto out;
-	for (i = 0; i < rs.n; i++) {
-		hp_format_rule(&rs.rules[i], line, sizeof(line));
+	for (i = 0; i < d.rs.n; i++) {
+		hp_format_rule(&d.rs.rules[i], line, sizeof(line));
 		printf("%s\n", line);
 	}
 	ret = HP_EXIT_OK;
 out:
-	hp_ruleset_free(&rs);
+	hp_ruleset_free(&d.rs);
 	return ret;
 }
 

@@ -85,6 +85,12 @@
  *                  1,500 rules): NFHP_A_RULES may be repeated, the rules
  *                  of all of them are taken in message order.
  *
+ * NFHP_CMD_RULES_GET (dump): the whole rule set in one dump, each rule as
+ *    DNAT_GET and SNAT_GET answer it (port forwards first), with their
+ *    commands.  A set published during the dump flags the next message
+ *    NLM_F_DUMP_INTR: dump again.  `hairpin save' uses it, so that a
+ *    saved file is one rule set.
+ *
  * NFHP_CMD_FLUSH: delete every rule.  Connections stay until they expire.
  *
  * NFHP_CMD_CONN_GET (dump): one message per connection:
@@ -178,6 +184,7 @@ enum nfhp_cmd {
 	NFHP_CMD_CONN_NEW,
 	NFHP_CMD_CONN_DESTROY,
 	NFHP_CMD_EXPLAIN,
+	NFHP_CMD_RULES_GET,
 	__NFHP_CMD_MAX
 };
 #define NFHP_CMD_MAX (__NFHP_CMD_MAX - 1)

@@ -1,0 +1,21 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make deb': the Debian packages nf-hairpin-dkms (the module's source for
+# DKMS) and nf-hairpin (the command, its manual page, nf_hairpin.service
+# and /etc/nf_hairpin/rules), built with Debian's dh from a copy of the
+# tree in build/deb/, where the .deb files land.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=$root/build/deb
+ver=$(cat "$root/VERSION")
+src=$out/nf-hairpin-$ver
+rm -rf "$out"
+mkdir -p "$src"
+# Nothing that git ignores (build products), nor the build directory.
+rsync -a --exclude=/.git --exclude=/build --filter=':- .gitignore' \
+	"$root/" "$src/"
+cd "$src"
+dpkg-buildpackage -b -us -uc --no-sign > "$out/build.log" 2>&1 ||
+	{ tail -n 30 "$out/build.log"; exit 1; }
+ls "$out"/*.deb
