@@ -10,6 +10,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <linux/genetlink.h>
 
 #include "hairpin.h"
@@ -55,14 +56,17 @@ static void check_config(const struct hp_req *req)
 	struct nlmsghdr *nlh;
 	int i, n = 0;
 
-	check(req->cfg_groups == (req->op == HP_OP_CONFIG_SET ? HP_CFG_LIMITS :
+	check(req->cfg_groups == (req->op == HP_OP_CONFIG_SET ? HP_CFG_CONFIG :
 				  HP_CFG_TIMEOUT_ALIAS));
 	for (i = 1; i <= HP_CFG_N; i++) {
 		if (!req->cfg.set[i])
 			continue;
 		n++;
 		check(hp_cfg_group(i) & req->cfg_groups);
-		check(req->cfg.val[i] >= 1);
+		if (i == NFHP_CFG_A_FILTERING)
+			check(req->cfg.val[i] <= NFHP_FILTERING_MAX);
+		else
+			check(req->cfg.val[i] >= 1);
 	}
 	check(n > 0);
 
@@ -104,6 +108,15 @@ static void fuzz_args(const char *data, size_t size)
 	} else if (req.op == HP_OP_TIMEOUT_SET ||
 		   req.op == HP_OP_CONFIG_SET) {
 		check_config(&req);
+	} else if (req.op == HP_OP_EXPLAIN) {
+		char b[256];
+		struct nlmsghdr *nlh = hp_msg_start(b, 1, NFHP_CMD_EXPLAIN, 0,
+						    1);
+
+		check(req.xq.dport && (req.xq.proto == IPPROTO_TCP ||
+				       req.xq.proto == IPPROTO_UDP));
+		check(strlen(req.xq.iif) < IFNAMSIZ);
+		check(hp_msg_put_explain(nlh, sizeof(b), &req.xq) == 0);
 	} else if (req.op == HP_OP_RULE_DEL && (req.rule.has & HP_R_ID)) {
 		char b[256];
 		struct nlmsghdr *nlh = hp_msg_start(b, 1, NFHP_CMD_DNAT_DEL, 0,

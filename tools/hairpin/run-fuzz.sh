@@ -40,6 +40,8 @@ done <<'SEEDS'
 0timeout set tcp_established 600 udp 30
 0timeout set conn_max 20 udp 3600
 0config set conn_max 200000 rules_max 1024
+0config set filtering endpoint-independent conn_max 9
+0explain iif LAN src 192.168.1.10:40000 dst 1.1.1.1:80 proto tcp
 0-j config show
 0dnat del 3
 1# saved\nflush\ndnat add dst 1.1.1.1 proto tcp dport 80 to 192.168.1.2\nhairpin snat add oif WAN masquerade\n
