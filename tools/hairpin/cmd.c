@@ -334,8 +334,16 @@ static int run_restore(const struct hp_req *req)
 		return HP_EXIT_FAIL;
 	ret = hp_parse_restore(text, len, &rs, &err);
 	free(text);
+	/*
+	 * The whole file is parsed before anything is sent: a bad line
+	 * leaves the running rules as they are (systemctl reload relies on
+	 * it).  The message names the file, so that the journal does too.
+	 */
 	if (ret) {
-		fprintf(stderr, "hairpin: %s\n", err.msg);
+		if (req->file && strcmp(req->file, "-"))
+			fprintf(stderr, "hairpin: %s: %s\n", req->file, err.msg);
+		else
+			fprintf(stderr, "hairpin: %s\n", err.msg);
 		return ret;
 	}
 	nr.arg = &rs;

@@ -1899,6 +1899,25 @@ static void test_binary(const char *bin)
 	ok(rc == 2 && !strcmp(err, "hairpin: line 4: invalid address "
 			      "`300.1.1.1'\n"),
 	   "binary: restore names the bad line and token, exits 2: %s", err);
+	{
+		char f[] = "/tmp/hp-rules-XXXXXX", a[64];
+		int fd = mkstemp(f);
+		const char *t = "# rules\n\nsnat add oif WAN masquerade\n"
+				"dnat add dst 1.1.1.1 proto tcp dport 8o to "
+				"10.0.0.1\n";
+
+		if (fd < 0 || write(fd, t, strlen(t)) < 0)
+			ok(false, "restore FILE: temporary file");
+		close(fd);
+		snprintf(a, sizeof(a), "restore %s", f);
+		rc = run(bin, a, NULL, out, sizeof(out), err, sizeof(err));
+		snprintf(a, sizeof(a), "hairpin: %s: line 4: invalid port "
+			 "`8o'\n", f);
+		ok(rc == 2 && !strcmp(err, a),
+		   "binary: restore FILE names the file, the line and the "
+		   "token: %s", err);
+		unlink(f);
+	}
 	rc = run(bin, "restore /nonexistent/file", NULL, out, sizeof(out), err,
 		 sizeof(err));
 	ok(rc == 1 && strstr(err, "cannot open `/nonexistent/file'"),
