@@ -88,9 +88,10 @@ style:
 sparse:
 	$(KMAKE) C=2 CF="-D__CHECK_ENDIAN__" modules
 
+# DKMS runs this in the module's sources alone (no tools/).
 clean:
 	-$(KMAKE) clean 2>/dev/null
-	$(MAKE) -C tools/hairpin clean
+	if [ -d tools/hairpin ]; then $(MAKE) -C tools/hairpin clean; fi
 	rm -rf build
 
 help:

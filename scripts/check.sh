@@ -242,8 +242,9 @@ install_check() {
 # least loaded VM, by the time the last run of this kernel took (a test
 # skipped counts 1 s, one not measured yet 60 s).
 shards() {
-	local kernel=$1 count=$2 t secs
-	for t in $all_tests; do
+	local kernel=$1 count=$2 t secs tests
+	tests=$(tests_for "$kernel")
+	for t in $tests; do
 		secs=$(cat "$logs"/vm-"$kernel"-*.out 2>/dev/null |
 			sed -n -e "s/^ok [0-9]* selftests: nf_hairpin: $t # \([0-9]*\)s$/\1/p" \
 			       -e "s/^ok [0-9]* selftests: nf_hairpin: $t # SKIP$/1/p" |
@@ -257,11 +258,29 @@ shards() {
 		  load[best] += $1; vm[$2] = best }
 		END { for (t in vm) print vm[t], t }' > "$logs/shards-$kernel"
 	for ((i = 0; i < count; i++)); do
-		for t in $all_tests; do
+		for t in $tests; do
 			grep -qx "$i $t" "$logs/shards-$kernel" && printf '%s ' "$t"
 		done
 		echo
 	done
+}
+
+# tests_for KERNEL: the selftests that KERNEL's VMs run: all but the
+# Makefile's STOCK_ONLY on the debug kernel (those are not counted there at
+# all: neither passed nor skipped; a line says so).
+tests_for() {
+	local t
+	if [ "$1" != debug ]; then
+		echo "$all_tests"
+		return
+	fi
+	for t in $all_tests; do
+		case " $stock_only " in
+		*" $t "*) ;;
+		*) printf '%s ' "$t" ;;
+		esac
+	done
+	echo
 }
 
 # with_slot NAME CMD...: run CMD (a VM) once one of the vm_jobs slots is
@@ -372,6 +391,7 @@ debug_pass() {
 	stage build-debug
 	vm_pids=()
 	vm_start debug "$build/debug/nf_hairpin.ko"
+	[ -z "$stock_only" ] || echo "# debug: not run there (STOCK_ONLY): $stock_only"
 	wait "${vm_pids[@]}"
 	stage vm-debug
 	vm_report debug
@@ -392,6 +412,7 @@ vm_jobs=${NFHP_VM_JOBS:-$(nproc)}
 shards=${NFHP_SHARDS:-$vm_jobs}
 export NFHP_ACCEL=${NFHP_ACCEL:-tcg,thread=single}
 all_tests=$(make -s -C selftests --no-print-directory print-tests)
+stock_only=$(make -s -C selftests --no-print-directory print-stock-only)
 copy_tree stock
 [ "${NFHP_SKIP_DEBUG:-0}" = 1 ] || copy_tree debug
 rm -f "$logs/build.done"
@@ -406,6 +427,8 @@ fi
 run build-stock build_module stock "$(stock_kdir)"
 run build-cli make -C "$root" cli
 run build-selftests make -C selftests all
+# Before the VMs: deb_install.sh installs these packages in the stock one.
+run deb deb_check
 touch "$logs/build.done"
 stage build
 
@@ -425,7 +448,6 @@ stage cli-tests
 
 run dkms dkms_check
 run install install_check
-run deb deb_check
 stage install
 
 wait "${vm_pids[@]}"

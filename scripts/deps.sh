@@ -12,6 +12,8 @@ pkgs=(
 	linux-source-6.1 bc bison flex libelf-dev libssl-dev cpio xz-utils
 	# make deb
 	debhelper dh-dkms dpkg-dev
+	# deb_install.sh: the packages' systemd, booted in a container
+	systemd systemd-container
 	perl codespell sparse python3-yaml
 	# the VM runner
 	qemu-system-x86 busybox-static
