@@ -18,7 +18,10 @@
 # systemctl start applies /etc/nf_hairpin/rules (a forward with
 # reflection works), reload with a changed file changes the rules, reload
 # with a broken file fails (the journal names file, line and word) and
-# leaves the rules, stop flushes.  Stock kernel only (STOCK_ONLY in the
+# leaves the rules, stop flushes; after a reboot of the container (module
+# unloaded) the enabled unit loads it and the rules before
+# network-pre.target, and a file broken since fails the restart with its
+# line and word in the journal.  Stock kernel only (STOCK_ONLY in the
 # Makefile): the debug kernel has no headers package for DKMS.  DKMS's
 # build alone takes about 3 minutes under TCG: a longer timeout.
 #
@@ -45,6 +48,7 @@ root=$tmp/root
 mkdir -p "$tmp/upper" "$root"
 npid=
 swapped=
+cgroups=()
 stop_container() {
 	[ -n "$npid" ] || return 0
 	kill -TERM "$npid" 2>/dev/null
@@ -61,6 +65,9 @@ cleanup() {
 		rmmod nf_hairpin 2>/dev/null
 		insmod "$NFHP_KO" || log "cannot insmod $NFHP_KO again"
 	fi
+	for cg in "${cgroups[@]}"; do
+		find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null
+	done
 	umount -R -l "$root" 2>/dev/null
 	umount -l "$tmp/upper" 2>/dev/null
 }
@@ -141,14 +148,6 @@ in_ct() { nsenter -t "$cpid" -m -p -r -w -- "$@"; }
 mkdir -p /sys/fs/cgroup
 mountpoint -q /sys/fs/cgroup || mount -t cgroup2 cgroup2 /sys/fs/cgroup ||
 	fail "cannot mount cgroup2"
-start=$SECONDS
-# No machined and no systemd outside: --register=no --keep-unit (no bus).
-systemd-nspawn -q -D "$root" --register=no --keep-unit --link-journal=no \
-	--boot --console=read-only \
-	--network-namespace-path="/run/netns/${pfx}r" \
-	--capability=CAP_NET_ADMIN,CAP_SYS_MODULE \
-	-- --unit=nfhp-test.target > "$tmp/nspawn.log" 2>&1 &
-npid=$!
 
 # The container's PID 1: a systemd whose innermost PID is 1.
 find_init() {
@@ -162,18 +161,51 @@ find_init() {
 	done
 	return 1
 }
-if ! slowwait 60 find_init; then
-	sed 's/^/# nspawn: /' "$tmp/nspawn.log" | tail -n 30
-	fail "systemd did not start in the container"
-fi
-state=$(in_ct timeout 120 systemctl is-system-running --wait 2>&1)
-log "systemd in the container: $state after $((SECONDS - start))s"
-case "$state" in
-running|degraded) ;;
-*) sed 's/^/# nspawn: /' "$tmp/nspawn.log" | tail -n 30
-   fail "the container's systemd did not finish booting: $state" ;;
-esac
 
+# boot_ct: boot the overlay's systemd into nfhp-test.target, as a
+# container in the router's network namespace, and wait until it is up.
+boots=0
+boot_ct() {
+	local start=$SECONDS state cg
+
+	# Each boot in a cgroup of its own: nspawn makes its payload and
+	# supervisor cgroups in the one it runs in, and a second boot cannot
+	# reuse the first's (its subtree_control is set: EBUSY).
+	boots=$((boots + 1))
+	cg=/sys/fs/cgroup/nfhp-deb-$$-$boots
+	mkdir "$cg" || fail "cannot make cgroup $cg"
+	cgroups+=("$cg")
+	# No machined and no systemd outside: --register=no --keep-unit.
+	sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$cg" \
+	systemd-nspawn -q -D "$root" --register=no --keep-unit --link-journal=no \
+		--boot --console=read-only \
+		--network-namespace-path="/run/netns/${pfx}r" \
+		--capability=CAP_NET_ADMIN,CAP_SYS_MODULE \
+		-- --unit=nfhp-test.target > "$tmp/nspawn.log" 2>&1 &
+	npid=$!
+	if ! slowwait 60 find_init; then
+		sed 's/^/# nspawn: /' "$tmp/nspawn.log" | tail -n 30
+		fail "systemd did not start in the container"
+	fi
+	state=$(in_ct timeout 120 systemctl is-system-running --wait 2>&1)
+	log "systemd in the container: $state after $((SECONDS - start))s"
+	case "$state" in
+	running|degraded) ;;
+	*) sed 's/^/# nspawn: /' "$tmp/nspawn.log" | tail -n 30
+	   fail "the container's systemd did not finish booting: $state" ;;
+	esac
+}
+boot_ct
+
+# journal_says MSG: the unit's journal has the line MSG (within 10 s).
+journal_has() { in_ct journalctl -q -u nf_hairpin -o cat | grep -qF "$1"; }
+journal_says() {
+	if ! slowwait 10 journal_has "$1"; then
+		in_ct journalctl -q -u nf_hairpin -o cat | sed 's/^/# journal: /'
+		fail "the journal does not say: $1"
+	fi
+	log "journal: $1"
+}
 save() { hp r save; }
 expect_rules() {
 	local want=$1 got
@@ -221,11 +253,7 @@ check_fails "reload with a broken file fails" in_ct systemctl reload nf_hairpin
 check "the rules in force did not change" expect_rules "$set_b"
 check "the unit stays active" in_ct systemctl is-active -q nf_hairpin
 msg="hairpin: /etc/nf_hairpin/rules: line 3: invalid port \`7o'"
-if ! slowwait 10 grep -qF "$msg" <(in_ct journalctl -q -u nf_hairpin -o cat); then
-	in_ct journalctl -q -u nf_hairpin -o cat | sed 's/^/# journal: /'
-	fail "the journal does not say: $msg"
-fi
-log "journal: $msg"
+journal_says "$msg"
 check_eq "forward still works" 192.168.1.1 "$(saw lan tcp 1.1.1.1 8080 -t 5)"
 
 cp "$tmp/rules.b" "$rules"
@@ -233,6 +261,43 @@ check "systemctl stop nf_hairpin" in_ct systemctl stop nf_hairpin
 check "stop flushed every rule" expect_rules ""
 check_eq "no forward after stop" "" "$(saw inet tcp 1.1.1.1 8080 -t 1)"
 check "systemctl start again" in_ct systemctl start nf_hairpin
+check "the rules are back" expect_rules "$set_b"
+
+# A reboot: the container goes down (the unit's stop flushes), the module
+# is unloaded, and systemd boots again with the unit enabled the way the
+# package enabled it (its multi-user.target.wants link, copied into our
+# target's .wants: the target stays free of the host's other services).
+stop_container
+check "shutdown stopped the unit: no rules left" expect_rules ""
+rmmod nf_hairpin || fail "cannot unload the unit's module"
+wants=$root/etc/systemd/system/nfhp-test.target.wants
+mkdir -p "$wants"
+cp -P "$root/etc/systemd/system/multi-user.target.wants/nf_hairpin.service" \
+	"$wants/" || fail "the package's enable link"
+boot_ct
+check "after the reboot: the unit is active" in_ct systemctl is-active -q nf_hairpin
+check "after the reboot: the module is loaded" module_loaded
+check "after the reboot: the rules file is applied" expect_rules "$set_b"
+# Before network-pre.target: the rules are in before any network is set up.
+mono() { in_ct systemctl show -P ActiveEnterTimestampMonotonic "$1"; }
+t_unit=$(mono nf_hairpin.service)
+t_pre=$(mono network-pre.target)
+log "active at ${t_unit}us; network-pre.target at ${t_pre}us"
+check "the unit was up before network-pre.target" \
+	test "$t_unit" -gt 0 -a "$t_pre" -gt 0 -a "$t_unit" -le "$t_pre"
+check_eq "reflection after the reboot" 192.168.1.1 \
+	"$(saw lan tcp 1.1.1.1 8080 -t 5)"
+
+# A file broken since the last start: restart fails the unit, naming the
+# line and the word.
+printf 'snat add oif WAN masquerade\ndnat add dst 1.1.1.1 proto tcp dport 80 to 192.168.1.300\n' \
+	> "$rules"
+check_fails "restart with a broken file fails" in_ct systemctl restart nf_hairpin
+check "the unit is failed" in_ct systemctl is-failed -q nf_hairpin
+msg="hairpin: /etc/nf_hairpin/rules: line 2: invalid address \`192.168.1.300'"
+journal_says "$msg"
+cp "$tmp/rules.b" "$rules"
+check "systemctl start after the fix" in_ct systemctl start nf_hairpin
 check "the rules are back" expect_rules "$set_b"
 check "systemctl stop" in_ct systemctl stop nf_hairpin
 exit $ksft_pass
