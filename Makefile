@@ -34,7 +34,7 @@ MANDIR ?= $(PREFIX)/share/man
 
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) NFHP_VERSION=$(VERSION)
 
-.PHONY: all module module-debug cli install install-module install-cli \
+.PHONY: all readme-fresh module module-debug cli install install-module install-cli \
 	dkms-install deps check demo bench deb style sparse clean help
 
 all: module cli
@@ -81,6 +81,10 @@ bench:
 deb:
 	@scripts/deb.sh
 
+# README's install commands in a fresh Debian 12 chroot (needs the archive).
+readme-fresh:
+	@scripts/readme_fresh.sh
+
 # checkpatch from Debian's linux-source, as the kernel tree would run it.
 style:
 	@scripts/check.sh style
@@ -97,6 +101,7 @@ clean:
 help:
 	@echo "make               build nf_hairpin.ko (KDIR=$(KDIR)) and the hairpin command"
 	@echo "make check         install what is missing, then build, lint and test in QEMU"
+	@echo "make readme-fresh  README's install commands in a fresh Debian 12 chroot"
 	@echo "make demo          MikroTik's hairpin NAT example, in a VM"
 	@echo "make bench         nf_hairpin vs nf_nat vs plain routing, pktgen, in a VM (ratios)"
 	@echo "make deb           Debian packages nf-hairpin-dkms and nf-hairpin in build/deb/"
