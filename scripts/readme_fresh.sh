@@ -66,5 +66,5 @@ if ! chroot "$chr" bash /root/readme.sh > "$dir/readme.log" 2>&1; then
 	echo "readme-fresh: FAILED after $((SECONDS - start))s (log: $dir/readme.log)"
 	exit 1
 fi
-grep -E '^\+ |installed|Installing to' "$dir/readme.log" | grep -v '^+ echo' | tail -n 20
+grep -E '^\+ |Installing to|: installed$' "$dir/readme.log" | grep -v '^+ echo' | tail -n 20
 echo "readme-fresh: README's commands passed in $((SECONDS - start))s"
